@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Flowkit.Contracts;
+
+/// <summary>
+/// Starts a run that the API has created (status pending). Consumed by the run saga.
+/// </summary>
+public sealed record StartRun
+{
+    /// <summary>The run, which is also the saga's correlation id.</summary>
+    public required Guid RunId { get; init; }
+
+    /// <summary>The run attempt (1 for a first run).</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>When the run was requested (UTC).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>
+/// Asks a worker to run one attempt of one step. Carries everything the worker needs, because workers
+/// never read the database: the step's settings with templates unevaluated, the run's input and the outputs
+/// of the steps its expressions reference.
+/// </summary>
+public sealed record ExecuteStep
+{
+    public required Guid RunId { get; init; }
+
+    public required string StepId { get; init; }
+
+    /// <summary>Attempt number, from 1. A result for another attempt than the current one is ignored by the saga.</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>The step type (http, transform, condition, notify, script).</summary>
+    public required string StepType { get; init; }
+
+    /// <summary>The step's settings from the definition (<c>with</c>, <c>if</c>, ...), templates unevaluated.</summary>
+    public required JsonElement Spec { get; init; }
+
+    /// <summary>The run's input (for webhooks: <c>{body, headers, query}</c>).</summary>
+    public required JsonElement Input { get; init; }
+
+    /// <summary>Outputs of the steps this step's expressions read, by step id.</summary>
+    public required IReadOnlyDictionary<string, JsonElement> StepOutputs { get; init; }
+
+    public required string Workspace { get; init; }
+
+    public required string Workflow { get; init; }
+
+    public required int Version { get; init; }
+
+    /// <summary>When this attempt times out; the worker stops working on it then.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The stable idempotency key of the step: <c>{runId}:{stepId}</c>, sent to HTTP targets.</summary>
+    public string IdempotencyKey => $"{RunId}:{StepId}";
+}
+
+/// <summary>A worker's report of one attempt of one step: an output, or an error.</summary>
+public sealed record StepFinished
+{
+    public required Guid RunId { get; init; }
+
+    public required string StepId { get; init; }
+
+    public required int Attempt { get; init; }
+
+    /// <summary>True when the attempt produced an output; false when <see cref="Error"/> says why not.</summary>
+    public required bool Succeeded { get; init; }
+
+    /// <summary>The step's output (null for a failed attempt).</summary>
+    public JsonElement? Output { get; init; }
+
+    public StepError? Error { get; init; }
+
+    /// <summary>When the worker started the attempt (UTC).</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the worker finished the attempt (UTC).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>Why an attempt failed.</summary>
+/// <param name="Message">A message a person can act on.</param>
+/// <param name="Retryable">Whether another attempt may succeed (5xx, 429, timeouts) or not (4xx, bad template).</param>
+/// <param name="Code">A stable machine-readable code, e.g. <c>http_status</c>, <c>expression</c>, <c>timeout</c>.</param>
+public sealed record StepError(string Message, bool Retryable, string? Code = null);

@@ -1,0 +1,48 @@
+using MassTransit;
+
+namespace Flowkit.Sagas;
+
+/// <summary>
+/// The run saga instance: one row per run in <c>runs</c>, locked FOR UPDATE while a message for the run is
+/// consumed. Step state lives in <see cref="StepRow"/>s, never in a growing document here.
+/// </summary>
+public sealed class RunState : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+
+    /// <summary>The state machine's state name (Pending, Running, Waiting, Succeeded, Failed, Cancelled).</summary>
+    public string CurrentState { get; set; } = "Pending";
+
+    public string Workspace { get; set; } = "";
+
+    public Guid WorkflowId { get; set; }
+
+    public string Workflow { get; set; } = "";
+
+    public int Version { get; set; }
+
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>The run's input as JSON.</summary>
+    public string Input { get; set; } = "{}";
+
+    /// <summary>Steps not yet succeeded, failed, skipped or cancelled; the run ends when it reaches zero.</summary>
+    public int RemainingSteps { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>Set by an activity during a transition; the machine turns it into the final state. Not stored.</summary>
+    public RunOutcome? Outcome { get; set; }
+}
+
+public enum RunOutcome
+{
+    Succeeded,
+    Failed,
+}

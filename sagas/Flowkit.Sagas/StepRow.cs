@@ -1,0 +1,78 @@
+using Flowkit.Sagas.Planning;
+
+namespace Flowkit.Sagas;
+
+/// <summary>One step of one run (<c>run_steps</c>): its status, counters, current attempt and result.</summary>
+public sealed class StepRow
+{
+    public Guid RunId { get; set; }
+
+    public string StepId { get; set; } = "";
+
+    /// <summary>Position in the definition, for display order.</summary>
+    public int Index { get; set; }
+
+    public StepStatus Status { get; set; }
+
+    /// <summary>The current (or last) attempt; 0 before the first dispatch.</summary>
+    public int Attempt { get; set; }
+
+    public int PendingNeeds { get; set; }
+
+    public int SucceededNeeds { get; set; }
+
+    /// <summary>The output as JSON, once succeeded.</summary>
+    public string? Output { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>For a condition: the branch it took.</summary>
+    public bool? ConditionResult { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
+}
+
+/// <summary>One entry of a run's timeline (<c>run_events</c>), appended in the transition that caused it.</summary>
+public sealed class RunEventRow
+{
+    public long Id { get; set; }
+
+    public Guid RunId { get; set; }
+
+    public string Workspace { get; set; } = "";
+
+    public string Type { get; set; } = "";
+
+    public string? StepId { get; set; }
+
+    public int? Attempt { get; set; }
+
+    public DateTimeOffset Timestamp { get; set; }
+
+    /// <summary>Event-specific details as JSON (error, output size, decision, ...).</summary>
+    public string? Data { get; set; }
+
+    public string? TraceId { get; set; }
+}
+
+/// <summary>The lifecycle event names of CONTRACT.md section 3.</summary>
+public static class RunEventTypes
+{
+    public const string RunCreated = nameof(RunCreated);
+    public const string RunStarted = nameof(RunStarted);
+    public const string StepReady = nameof(StepReady);
+    public const string StepStarted = nameof(StepStarted);
+    public const string StepSucceeded = nameof(StepSucceeded);
+    public const string StepFailed = nameof(StepFailed);
+    public const string StepRetryScheduled = nameof(StepRetryScheduled);
+    public const string StepSkipped = nameof(StepSkipped);
+    public const string ApprovalRequested = nameof(ApprovalRequested);
+    public const string ApprovalDecided = nameof(ApprovalDecided);
+    public const string RunSucceeded = nameof(RunSucceeded);
+    public const string RunFailed = nameof(RunFailed);
+    public const string RunCancelled = nameof(RunCancelled);
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Flowkit.Sagas.Planning;
+
+namespace Flowkit.Sagas.Tests;
+
+/// <summary>Builds plans for tests: <c>Step("b", needs: "a")</c>, <c>Branch("c", "cond", true)</c>.</summary>
+internal sealed class RunPlanBuilder
+{
+    private static readonly JsonElement EmptySpec = JsonDocument.Parse("{}").RootElement.Clone();
+    private readonly List<(string Id, string Type, List<Need> Needs, RetryPolicy Retry, bool ContinueOnError)> _steps = [];
+
+    public RunPlanBuilder Step(string id, params string[] needs) => Add(id, StepTypes.Transform, needs.Select(n => new Need(n)));
+
+    public RunPlanBuilder Condition(string id, params string[] needs) => Add(id, StepTypes.Condition, needs.Select(n => new Need(n)));
+
+    public RunPlanBuilder Step(string id, IEnumerable<Need> needs) => Add(id, StepTypes.Transform, needs);
+
+    public RunPlanBuilder Retrying(string id, RetryPolicy retry)
+    {
+        var i = _steps.FindIndex(s => s.Id == id);
+        _steps[i] = _steps[i] with { Retry = retry };
+        return this;
+    }
+
+    private RunPlanBuilder Add(string id, string type, IEnumerable<Need> needs)
+    {
+        _steps.Add((id, type, needs.ToList(), RetryPolicy.None, false));
+        return this;
+    }
+
+    public RunPlan Build()
+    {
+        var steps = _steps.Select((s, i) => new PlanStep(
+            s.Id, i, s.Type, s.Needs,
+            _steps.Where(d => d.Needs.Any(n => n.StepId == s.Id)).Select(d => d.Id).ToArray(),
+            EmptySpec, [], s.Retry, null, s.ContinueOnError)).ToArray();
+        return new RunPlan(steps, RunOptions.Default);
+    }
+}
