@@ -1,4 +1,12 @@
+using Flowkit.Host;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddFlowkit();
+
 var app = builder.Build();
-app.MapGet("/health/live", () => Results.Ok());
+app.MapFlowkit();
+await app.MigrateFlowkitAsync();
 await app.RunAsync();
+
+/// <summary>The one Flowkit executable; <c>Flowkit:Roles</c> says which roles it runs.</summary>
+public partial class Program;

@@ -1,0 +1,44 @@
+# Flowkit: every command a user or CI needs. `make run` and `make test` set up everything themselves.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SERVICES_ENV := .local/services/services.env
+# Load the service addresses that deploy/local/services.sh wrote (if any) into every recipe's environment.
+LOAD_ENV = eval "$$(bash deploy/local/services.sh env)"
+DOTNET_FLAGS := --nologo
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: help services-up services-down services-status build test test-unit test-integration run bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+services-up: ## Start private PostgreSQL, RabbitMQ and Redis on loopback (installs them if missing)
+	@bash deploy/local/services.sh up
+
+services-down: ## Stop the private services (data is kept under .local/services)
+	@bash deploy/local/services.sh down
+
+services-status: ## Show which private services are running
+	@bash deploy/local/services.sh status
+
+build: ## Build the solution (warnings are errors)
+	dotnet build Flowkit.sln $(DOTNET_FLAGS) -c Debug
+
+test: services-up build ## Services up, build, run every test
+	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build $(DOTNET_FLAGS)
+
+test-unit: build ## Only the tests that need no services
+	dotnet test --project tests/Flowkit.Definitions.Tests --no-build
+	dotnet test --project tests/Flowkit.Sagas.Tests --no-build
+
+run: services-up ## Services up, migrations, the all-in-one host on http://127.0.0.1:8080 with examples/ loaded
+	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Debug -v quiet
+	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
+	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \
+	  dotnet run --project src/Flowkit.Host --no-build --no-launch-profile
+
+clean: ## Remove build output
+	dotnet clean Flowkit.sln $(DOTNET_FLAGS) -v quiet

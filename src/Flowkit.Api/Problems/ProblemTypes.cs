@@ -1,0 +1,15 @@
+namespace Flowkit.Api.Problems;
+
+/// <summary>The stable <c>type</c> URIs of Flowkit's RFC 9457 problem details.</summary>
+public static class ProblemTypes
+{
+    private const string Base = "https://flowkit.dev/problems/";
+
+    public const string Validation = Base + "validation";
+    public const string NotFound = Base + "not-found";
+    public const string Conflict = Base + "conflict";
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
+    public const string BadRequest = Base + "bad-request";
+    public const string Unauthorized = Base + "unauthorized";
+    public const string Internal = Base + "internal";
+}

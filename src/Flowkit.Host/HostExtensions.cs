@@ -1,0 +1,106 @@
+using Flowkit.Persistence;
+using MassTransit;
+
+namespace Flowkit.Host;
+
+/// <summary>Composes the roles named in <c>Flowkit:Roles</c> into one host.</summary>
+internal static class HostExtensions
+{
+    public static WebApplicationBuilder AddFlowkit(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(FlowkitHostOptions.Section).Get<FlowkitHostOptions>() ?? new FlowkitHostOptions();
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+
+        var postgres = builder.Configuration.GetConnectionString("Postgres");
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine);
+        if (usesDatabase)
+        {
+            services.AddFlowkitPersistence(Required(postgres, "ConnectionStrings:Postgres"));
+        }
+
+        if (options.Has(Roles.Api))
+        {
+            services.AddFlowkitApi();
+        }
+
+        if (options.Has(Roles.Engine))
+        {
+            services.AddFlowkitEngine();
+        }
+
+        if (options.Has(Roles.Worker))
+        {
+            services.AddFlowkitWorker();
+        }
+
+        var rabbit = new Uri(Required(builder.Configuration.GetConnectionString("RabbitMq"), "ConnectionStrings:RabbitMq"));
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            if (options.Has(Roles.Engine))
+            {
+                x.AddFlowkitEngineSagas();
+            }
+
+            if (options.Has(Roles.Worker))
+            {
+                x.AddFlowkitWorkerConsumers();
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(rabbit, h =>
+                {
+                    // Every publish waits for the broker's confirm: a message is either stored or the send throws.
+                    h.PublisherConfirmation = true;
+                });
+                if (options.Has(Roles.Worker))
+                {
+                    cfg.ConfigureWorkerEndpoints(context);
+                }
+
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        return builder;
+    }
+
+    public static WebApplication MapFlowkit(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<FlowkitHostOptions>();
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).ExcludeFromDescription();
+        if (options.Has(Roles.Api))
+        {
+            app.UseExceptionHandler();
+            app.UseStatusCodePages();
+            app.MapFlowkitApi();
+        }
+
+        return app;
+    }
+
+    public static async Task MigrateFlowkitAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<FlowkitHostOptions>();
+        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine)))
+        {
+            await FlowkitDatabase.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
+        }
+    }
+
+    private static string Required(string? value, string key) =>
+        string.IsNullOrWhiteSpace(value)
+            ? throw new InvalidOperationException($"Configuration '{key}' is missing. Run 'make services-up' and load .local/services/services.env, or set it.")
+            : value;
+}
+
+/// <summary>The process roles.</summary>
+internal static class Roles
+{
+    public const string Api = "api";
+    public const string Engine = "engine";
+    public const string Worker = "worker";
+}

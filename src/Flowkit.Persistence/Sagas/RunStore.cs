@@ -1,0 +1,74 @@
+using Flowkit.Sagas;
+using Flowkit.Sagas.Planning;
+using Microsoft.EntityFrameworkCore;
+
+namespace Flowkit.Persistence.Sagas;
+
+/// <summary>
+/// The run saga's rows, read and written through the message's <see cref="FlowkitDbContext"/> so they commit with
+/// the saga. Rows already read in this message are served from memory: one transition reads each row once.
+/// </summary>
+internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
+{
+    private readonly Dictionary<(Guid RunId, string StepId), StepRow> _steps = [];
+
+    public ValueTask<RunPlan> GetPlanAsync(Guid workflowId, int version, CancellationToken cancellationToken) =>
+        plans.GetAsync(db, workflowId, version, cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, StepRow>> GetStepsAsync(Guid runId, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stepIds);
+        var result = new Dictionary<string, StepRow>(stepIds.Count, StringComparer.Ordinal);
+        List<string>? missing = null;
+        foreach (var id in stepIds)
+        {
+            if (_steps.TryGetValue((runId, id), out var row))
+            {
+                result[id] = row;
+            }
+            else
+            {
+                (missing ??= []).Add(id);
+            }
+        }
+
+        if (missing is not null)
+        {
+            var loaded = await db.Steps.Where(s => s.RunId == runId && missing.Contains(s.StepId)).ToListAsync(cancellationToken);
+            foreach (var row in loaded)
+            {
+                _steps[(runId, row.StepId)] = row;
+                result[row.StepId] = row;
+            }
+        }
+
+        return result;
+    }
+
+    public void AddSteps(IEnumerable<StepRow> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        foreach (var row in steps)
+        {
+            _steps[(row.RunId, row.StepId)] = row;
+            db.Steps.Add(row);
+        }
+    }
+
+    public void AddEvent(RunEventRow runEvent) => db.RunEvents.Add(runEvent);
+
+    public async Task CancelOpenStepsAsync(Guid runId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        StepStatus[] open = [StepStatus.Pending, StepStatus.Running, StepStatus.Retrying, StepStatus.Waiting];
+        await db.Steps
+            .Where(s => s.RunId == runId && open.Contains(s.Status))
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Cancelled).SetProperty(s => s.FinishedAt, at), cancellationToken);
+
+        // Rows read or added in this transition are saved after this statement; keep them in step with it.
+        foreach (var row in _steps.Values.Where(r => r.RunId == runId && !RunScheduler.IsTerminal(r.Status)))
+        {
+            row.Status = StepStatus.Cancelled;
+            row.FinishedAt = at;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Flowkit.Testing;
+
+namespace Flowkit.IntegrationTests;
+
+/// <summary>Small helpers over the HTTP API, so tests read as what a user does.</summary>
+internal static class Api
+{
+    public static async Task CreateWorkflowAsync(this HttpClient client, string yaml)
+    {
+        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        using var response = await client.PostAsync("/api/v1/workflows", content, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        response.StatusCode.Should().Be(HttpStatusCode.Created, body);
+    }
+
+    public static async Task<Guid> StartRunAsync(this HttpClient client, string workflow, object? input = null)
+    {
+        using var response = await client.PostAsJsonAsync($"/api/v1/workflows/{workflow}/runs", new { input }, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid();
+    }
+
+    public static async Task<JsonElement> GetRunAsync(this HttpClient client, Guid runId)
+    {
+        using var response = await client.GetAsync($"/api/v1/runs/{runId}", TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Waits until the run has ended (succeeded, failed or cancelled) and returns it.</summary>
+    public static Task<JsonElement> WaitForRunEndAsync(this HttpClient client, Guid runId, TimeSpan? deadline = null) =>
+        Eventually.UntilAsync(
+            () => client.GetRunAsync(runId),
+            run => run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled",
+            deadline ?? TimeSpan.FromSeconds(30),
+            $"run {runId} to end");
+
+    public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+}

@@ -1,0 +1,136 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+using Xunit;
+
+namespace Flowkit.Testing;
+
+/// <summary>
+/// The real services plus one Flowkit host (all roles) for a test collection. Each fixture gets a database and a
+/// RabbitMQ virtual host of its own on the shared services, so runs of the suite never see each other's data
+/// or messages; tests inside a collection isolate by their own workflow names.
+/// </summary>
+public sealed class FlowkitFixture : IAsyncLifetime
+{
+    private readonly string _suffix = $"{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..8]}";
+    private readonly List<FlowkitHost> _hosts = [];
+
+    public ServiceEndpoints Services { get; private set; } = null!;
+
+    public string DatabaseName => $"flowkit_test_{_suffix}";
+
+    public string VirtualHost => $"flowkit-test-{_suffix}";
+
+    public string PostgresConnectionString { get; private set; } = "";
+
+    public Uri RabbitMqUri { get; private set; } = null!;
+
+    /// <summary>The first host (api, engine and worker roles).</summary>
+    public FlowkitHost Host => _hosts[0];
+
+    /// <summary>An HTTP client for the API of <see cref="Host"/>.</summary>
+    public HttpClient Client { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Services = ServiceEndpoints.Load();
+        await CreateDatabaseAsync();
+        await CreateVirtualHostAsync();
+        RabbitMqUri = new UriBuilder(Services.RabbitMq) { Path = "/" + Uri.EscapeDataString(VirtualHost) }.Uri;
+        Client = StartHost("api,engine,worker").CreateClient();
+    }
+
+    /// <summary>Starts another host on the same database and virtual host, e.g. a second engine.</summary>
+    public FlowkitHost StartHost(string roles)
+    {
+        var host = new FlowkitHost(PostgresConnectionString, RabbitMqUri, Services.Redis, roles);
+        _hosts.Add(host);
+        _ = host.Server; // starts it
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        await DropVirtualHostAsync();
+        await DropDatabaseAsync();
+    }
+
+    private async Task CreateDatabaseAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Services.Postgres);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new InvalidOperationException($"PostgreSQL is not reachable at '{Services.Postgres}': {ex.Message}. {ServiceEndpoints.StartHint}", ex);
+        }
+
+        PostgresConnectionString = new NpgsqlConnectionStringBuilder(Services.Postgres) { Database = DatabaseName }.ConnectionString;
+    }
+
+    private async Task DropDatabaseAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(Services.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private HttpClient Management()
+    {
+        var userInfo = Uri.UnescapeDataString(Services.RabbitMq.UserInfo).Split(':', 2);
+        var client = new HttpClient { BaseAddress = Services.RabbitMqManagement };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{userInfo[0]}:{userInfo[1]}")));
+        return client;
+    }
+
+    private async Task CreateVirtualHostAsync()
+    {
+        using var client = Management();
+        var user = Uri.UnescapeDataString(Services.RabbitMq.UserInfo).Split(':', 2)[0];
+        try
+        {
+            (await client.PutAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}", null)).EnsureSuccessStatusCode();
+            (await client.PutAsJsonAsync($"api/permissions/{Uri.EscapeDataString(VirtualHost)}/{Uri.EscapeDataString(user)}",
+                new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new InvalidOperationException($"The RabbitMQ management API is not reachable at {Services.RabbitMqManagement}: {ex.Message}. {ServiceEndpoints.StartHint}", ex);
+        }
+    }
+
+    private async Task DropVirtualHostAsync()
+    {
+        using var client = Management();
+        await client.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}");
+    }
+}
+
+/// <summary>One Flowkit host process in memory (the real Program), talking to the real services.</summary>
+public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, string roles) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Postgres", postgres);
+        builder.UseSetting("ConnectionStrings:RabbitMq", rabbitMq.ToString());
+        builder.UseSetting("ConnectionStrings:Redis", redis);
+        builder.UseSetting("Flowkit:Roles", roles);
+    }
+}
