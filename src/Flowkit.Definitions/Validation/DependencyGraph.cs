@@ -1,0 +1,467 @@
+using Flowkit.Sagas.Planning;
+
+namespace Flowkit.Definitions.Validation;
+
+/// <summary>
+/// The edges the ordering rules of CONTRACT.md section 1 give, and the checks that need all of them:
+/// unknown ids in needs/then/else and in <c>steps.&lt;id&gt;</c> reads, cycles (named), steps that can never run,
+/// and reads of steps that are not upstream. Kahn's algorithm finds whether there is a cycle in linear time;
+/// only when there is one does Tarjan's algorithm group the stuck steps to name each circle.
+/// </summary>
+internal sealed class DependencyGraph
+{
+    private readonly IReadOnlyList<StepDraft> _steps;
+    private readonly List<ValidationError> _errors;
+    private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
+    private readonly List<Edge>[] _incoming;
+    private readonly List<Edge>[] _outgoing;
+    private readonly List<int>[] _references;
+
+    private DependencyGraph(IReadOnlyList<StepDraft> steps, List<ValidationError> errors)
+    {
+        _steps = steps;
+        _errors = errors;
+        _incoming = new List<Edge>[steps.Count];
+        _outgoing = new List<Edge>[steps.Count];
+        _references = new List<int>[steps.Count];
+        for (var i = 0; i < steps.Count; i++)
+        {
+            _incoming[i] = [];
+            _outgoing[i] = [];
+            _references[i] = [];
+            if (steps[i].Id is { } id)
+            {
+                _byId.TryAdd(id, i);
+            }
+        }
+    }
+
+    /// <summary>An edge: <see cref="To"/> waits for <see cref="From"/> (on a branch when <see cref="Branch"/> is set).</summary>
+    internal readonly record struct Edge(int From, int To, bool? Branch, string Path);
+
+    public static DependencyGraph Analyze(IReadOnlyList<StepDraft> steps, List<ValidationError> errors)
+    {
+        var graph = new DependencyGraph(steps, errors);
+        graph.BuildEdges();
+        var stuck = graph.FindStuck();
+        if (stuck.Count > 0)
+        {
+            graph.ReportStuck(stuck);
+        }
+
+        graph.CheckReads();
+        return graph;
+    }
+
+    /// <summary>The needs of a step: its explicit (or implicit) needs first, then the branches it is on, by condition order.</summary>
+    public IReadOnlyList<Need> Needs(int index) =>
+        _incoming[index].Select(e => new Need(_steps[e.From].Id!, e.Branch)).ToArray();
+
+    /// <summary>Ids of the steps with an edge from this one, in document order.</summary>
+    public IReadOnlyList<string> Dependents(int index)
+    {
+        var result = new List<string>();
+        foreach (var edge in _outgoing[index])
+        {
+            var id = _steps[edge.To].Id!;
+            if (result.Count == 0 || result[^1] != id)
+            {
+                result.Add(id);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Ids of the steps whose outputs this step's expressions read, in document order.</summary>
+    public IReadOnlyList<string> References(int index) => _references[index].Select(i => _steps[i].Id!).ToArray();
+
+    private void BuildEdges()
+    {
+        var branches = new List<Edge>[_steps.Count];
+        var onBranch = new bool[_steps.Count];
+        foreach (var condition in _steps.Where(s => s.Type == StepTypes.Condition))
+        {
+            var then = new HashSet<int>();
+            foreach (var target in condition.Then)
+            {
+                if (ResolveBranch(condition, target, "then") is { } to)
+                {
+                    then.Add(to);
+                    (branches[to] ??= []).Add(new Edge(condition.Index, to, true, target.Path));
+                    onBranch[to] = true;
+                }
+            }
+
+            foreach (var target in condition.Else)
+            {
+                if (ResolveBranch(condition, target, "else") is not { } to)
+                {
+                    continue;
+                }
+
+                if (then.Contains(to))
+                {
+                    Error(target.Path, $"Step '{target.Id}' is in both then and else of condition {condition.Name}; a step can be on only one branch of a condition. (A step after the condition without 'needs' runs on both.)");
+                    continue;
+                }
+
+                (branches[to] ??= []).Add(new Edge(condition.Index, to, false, target.Path));
+                onBranch[to] = true;
+            }
+        }
+
+        foreach (var step in _steps)
+        {
+            var edges = _incoming[step.Index];
+            if (step.Needs is { } needs)
+            {
+                foreach (var need in needs)
+                {
+                    if (Resolve(need, step, "needs") is not { } from)
+                    {
+                        continue;
+                    }
+
+                    if (from == step.Index)
+                    {
+                        Error(need.Path, $"Step {step.Name} cannot need itself.");
+                        continue;
+                    }
+
+                    if (branches[step.Index]?.Any(b => b.From == from) == true)
+                    {
+                        Error(need.Path, $"Step {step.Name} is on a branch of condition '{need.Id}' and also needs '{need.Id}' directly, so it would run on both branches. Remove '{need.Id}' from its needs.");
+                        continue;
+                    }
+
+                    edges.Add(new Edge(from, step.Index, null, need.Path));
+                }
+            }
+            else if (step.Index > 0 && !onBranch[step.Index])
+            {
+                // No needs written: the step follows the one listed before it.
+                edges.Add(new Edge(step.Index - 1, step.Index, null, step.Path));
+            }
+
+            if (branches[step.Index] is { } branchEdges)
+            {
+                edges.AddRange(branchEdges);
+            }
+        }
+
+        foreach (var edges in _incoming)
+        {
+            foreach (var edge in edges)
+            {
+                _outgoing[edge.From].Add(edge);
+            }
+        }
+    }
+
+    private int? Resolve(StepReference reference, StepDraft step, string where)
+    {
+        if (_byId.TryGetValue(reference.Id, out var index))
+        {
+            return index;
+        }
+
+        Error(reference.Path, $"Step {step.Name} {(where == "needs" ? "needs" : "lists")} '{reference.Id}', but there is no step with that id.{Suggestions.DidYouMean(reference.Id, _byId.Keys)}");
+        return null;
+    }
+
+    private int? ResolveBranch(StepDraft condition, StepReference target, string branch)
+    {
+        if (!_byId.TryGetValue(target.Id, out var index))
+        {
+            Error(target.Path, $"Condition {condition.Name} lists '{target.Id}' in {branch}, but there is no step with that id.{Suggestions.DidYouMean(target.Id, _byId.Keys)}");
+            return null;
+        }
+
+        if (index == condition.Index)
+        {
+            Error(target.Path, $"Condition {condition.Name} cannot list itself in {branch}.");
+            return null;
+        }
+
+        return index;
+    }
+
+    /// <summary>Kahn's algorithm: the steps left with unfinished needs are exactly those that can never start.</summary>
+    private List<int> FindStuck()
+    {
+        var waiting = new int[_steps.Count];
+        var ready = new Queue<int>();
+        for (var i = 0; i < _steps.Count; i++)
+        {
+            waiting[i] = _incoming[i].Count;
+            if (waiting[i] == 0)
+            {
+                ready.Enqueue(i);
+            }
+        }
+
+        while (ready.Count > 0)
+        {
+            foreach (var edge in _outgoing[ready.Dequeue()])
+            {
+                if (--waiting[edge.To] == 0)
+                {
+                    ready.Enqueue(edge.To);
+                }
+            }
+        }
+
+        var stuck = new List<int>();
+        for (var i = 0; i < _steps.Count; i++)
+        {
+            if (waiting[i] > 0)
+            {
+                stuck.Add(i);
+            }
+        }
+
+        return stuck;
+    }
+
+    private void ReportStuck(List<int> stuck)
+    {
+        var isStuck = new bool[_steps.Count];
+        foreach (var i in stuck)
+        {
+            isStuck[i] = true;
+        }
+
+        var circles = StronglyConnected(stuck, isStuck).Where(c => c.Count > 1).OrderBy(c => c.Min()).ToList();
+        var circleOf = new int[_steps.Count];
+        Array.Fill(circleOf, -1);
+        var descriptions = new List<string>();
+        foreach (var circle in circles)
+        {
+            foreach (var member in circle)
+            {
+                circleOf[member] = descriptions.Count;
+            }
+
+            var (path, closing) = CyclePath(circle.Min(), circleOf, descriptions.Count);
+            var text = string.Join(" -> ", path.Select(i => _steps[i].Id ?? $"step {i + 1}"));
+            descriptions.Add(text);
+            Error(closing.Path, $"These steps wait for each other in a circle, so none of them can ever start: {text} (each step waits for the one before it). Remove one of these dependencies.");
+        }
+
+        // Every other stuck step waits, directly or through others, for a circle: name the first one it meets.
+        var blockedBy = new int[_steps.Count];
+        Array.Fill(blockedBy, -1);
+        var frontier = new Queue<int>();
+        foreach (var circle in circles)
+        {
+            foreach (var member in circle.Order())
+            {
+                frontier.Enqueue(member);
+            }
+        }
+
+        while (frontier.Count > 0)
+        {
+            var from = frontier.Dequeue();
+            var circle = circleOf[from] >= 0 ? circleOf[from] : blockedBy[from];
+            foreach (var edge in _outgoing[from])
+            {
+                if (circleOf[edge.To] < 0 && blockedBy[edge.To] < 0)
+                {
+                    blockedBy[edge.To] = circle;
+                    frontier.Enqueue(edge.To);
+                }
+            }
+        }
+
+        foreach (var i in stuck.Where(i => circleOf[i] < 0 && blockedBy[i] >= 0))
+        {
+            Error(_steps[i].Path, $"Step {_steps[i].Name} can never run: it waits, directly or through other steps, for steps caught in the circle {descriptions[blockedBy[i]]}.");
+        }
+    }
+
+    /// <summary>The shortest way round the circle from <paramref name="start"/>, and the edge that closes it.</summary>
+    private (List<int> Path, Edge Closing) CyclePath(int start, int[] circleOf, int circle)
+    {
+        var via = new Dictionary<int, Edge>();
+        var frontier = new Queue<int>();
+        frontier.Enqueue(start);
+        while (frontier.Count > 0)
+        {
+            var from = frontier.Dequeue();
+            foreach (var edge in _outgoing[from])
+            {
+                if (circleOf[edge.To] != circle)
+                {
+                    continue;
+                }
+
+                if (edge.To == start)
+                {
+                    var path = new List<int> { start };
+                    for (var at = from; at != start; at = via[at].From)
+                    {
+                        path.Add(at);
+                    }
+
+                    path.Add(start);
+                    path.Reverse(1, path.Count - 2);
+                    return (path, edge);
+                }
+
+                if (edge.To != start && via.TryAdd(edge.To, edge))
+                {
+                    frontier.Enqueue(edge.To);
+                }
+            }
+        }
+
+        throw new InvalidOperationException("A strongly connected group of steps has no cycle through its first step.");
+    }
+
+    /// <summary>Tarjan's strongly connected components over the stuck steps, without recursion (definitions can be long).</summary>
+    private List<List<int>> StronglyConnected(List<int> nodes, bool[] include)
+    {
+        var order = new int[_steps.Count];
+        var low = new int[_steps.Count];
+        Array.Fill(order, -1);
+        var onStack = new bool[_steps.Count];
+        var stack = new Stack<int>();
+        var work = new Stack<(int Node, int Next)>();
+        var components = new List<List<int>>();
+        var counter = 0;
+        foreach (var root in nodes)
+        {
+            if (order[root] >= 0)
+            {
+                continue;
+            }
+
+            Visit(root);
+            while (work.Count > 0)
+            {
+                var (node, next) = work.Pop();
+                var edges = _outgoing[node];
+                var descended = false;
+                while (next < edges.Count)
+                {
+                    var to = edges[next++].To;
+                    if (!include[to])
+                    {
+                        continue;
+                    }
+
+                    if (order[to] < 0)
+                    {
+                        work.Push((node, next));
+                        Visit(to);
+                        descended = true;
+                        break;
+                    }
+
+                    if (onStack[to])
+                    {
+                        low[node] = Math.Min(low[node], order[to]);
+                    }
+                }
+
+                if (descended)
+                {
+                    continue;
+                }
+
+                if (low[node] == order[node])
+                {
+                    var component = new List<int>();
+                    int member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack[member] = false;
+                        component.Add(member);
+                    }
+                    while (member != node);
+                    components.Add(component);
+                }
+
+                if (work.Count > 0)
+                {
+                    var parent = work.Peek().Node;
+                    low[parent] = Math.Min(low[parent], low[node]);
+                }
+            }
+        }
+
+        return components;
+
+        void Visit(int node)
+        {
+            order[node] = low[node] = counter++;
+            stack.Push(node);
+            onStack[node] = true;
+            work.Push((node, 0));
+        }
+    }
+
+    private void CheckReads()
+    {
+        var seen = new int[_steps.Count];
+        var stamp = 0;
+        foreach (var step in _steps.Where(s => s.Reads.Count > 0))
+        {
+            stamp++;
+            var ancestorsFound = false;
+            var references = new SortedSet<int>();
+            foreach (var read in step.Reads)
+            {
+                if (!_byId.TryGetValue(read.Id, out var target))
+                {
+                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}, but there is no step with that id.{Suggestions.DidYouMean(read.Id, _byId.Keys)}");
+                    continue;
+                }
+
+                if (target == step.Index)
+                {
+                    Error(read.Path, $"Step {step.Name} reads its own output (steps.{read.Id}); a step can only read the outputs of steps that finished before it.");
+                    continue;
+                }
+
+                if (!ancestorsFound)
+                {
+                    MarkAncestors(step.Index, seen, stamp);
+                    ancestorsFound = true;
+                }
+
+                if (seen[target] != stamp)
+                {
+                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}, but it does not wait for '{read.Id}', so that output may not exist yet. Add '{read.Id}' to its needs, or move it after '{read.Id}'.");
+                    continue;
+                }
+
+                references.Add(target);
+            }
+
+            _references[step.Index].AddRange(references);
+        }
+    }
+
+    private void MarkAncestors(int index, int[] seen, int stamp)
+    {
+        var frontier = new Stack<int>();
+        frontier.Push(index);
+        while (frontier.Count > 0)
+        {
+            foreach (var edge in _incoming[frontier.Pop()])
+            {
+                if (seen[edge.From] != stamp)
+                {
+                    seen[edge.From] = stamp;
+                    frontier.Push(edge.From);
+                }
+            }
+        }
+    }
+
+    private void Error(string path, string message) => _errors.Add(new ValidationError(path, message));
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Flowkit.Sagas.Planning;
+
+namespace Flowkit.Definitions;
+
+/// <summary>A validated workflow definition (CONTRACT.md section 1), as written: no defaults filled in beyond those noted.</summary>
+/// <param name="Name">Workflow name, <c>[a-z0-9][a-z0-9-]{0,63}</c>.</param>
+/// <param name="Description">Free text.</param>
+/// <param name="Triggers">Webhook and cron triggers, in document order.</param>
+/// <param name="Steps">Steps in document order.</param>
+/// <param name="Timeout">The whole run fails when it runs longer than this.</param>
+/// <param name="Concurrency">Max running runs of this workflow; the rest wait as pending.</param>
+public sealed record WorkflowDefinition(
+    string Name,
+    string? Description,
+    IReadOnlyList<TriggerDefinition> Triggers,
+    IReadOnlyList<StepDefinition> Steps,
+    TimeSpan? Timeout,
+    ConcurrencySettings? Concurrency);
+
+/// <summary>Run-level concurrency: at most <paramref name="Limit"/> runs of the workflow run at once.</summary>
+public sealed record ConcurrencySettings(int Limit);
+
+/// <summary>A trigger: <see cref="WebhookTrigger"/> or <see cref="CronTrigger"/>.</summary>
+public abstract record TriggerDefinition;
+
+/// <summary>Starts a run on <c>POST /hooks/{workspace}/{key}</c>.</summary>
+/// <param name="Key">URL key, <c>[a-z0-9][a-z0-9-]{0,63}</c>.</param>
+/// <param name="Secret">Template naming the HMAC secret, e.g. <c>{{ secrets.billing_hook }}</c>; null means unsigned.</param>
+/// <param name="Dedupe">Expression over the request (<c>body</c>, <c>headers</c>, <c>query</c>) giving the duplicate key.</param>
+/// <param name="Limit">Rate limit (with a burst of <see cref="WebhookRateLimit.Count"/>); null means only the workspace limit.</param>
+/// <param name="Overflow">What happens over the limit (default <see cref="WebhookOverflow.Reject"/>).</param>
+public sealed record WebhookTrigger(string Key, string? Secret, string? Dedupe, WebhookRateLimit? Limit, WebhookOverflow Overflow)
+    : TriggerDefinition;
+
+/// <summary><paramref name="Count"/> requests per <paramref name="Per"/> (one second or one minute).</summary>
+public sealed record WebhookRateLimit(int Count, TimeSpan Per);
+
+/// <summary>What a webhook over its limit does.</summary>
+public enum WebhookOverflow
+{
+    /// <summary>Answer 429 with Retry-After.</summary>
+    Reject,
+
+    /// <summary>Accept (202); the run stays pending until capacity frees.</summary>
+    Queue,
+}
+
+/// <summary>Starts runs on a Quartz cron schedule.</summary>
+/// <param name="Expression">Quartz cron expression (seconds first, 6 or 7 fields).</param>
+/// <param name="TimeZone">IANA time zone id; null means UTC.</param>
+public sealed record CronTrigger(string Expression, string? TimeZone) : TriggerDefinition;
+
+/// <summary>One step as written.</summary>
+/// <param name="Id">Step id, a JavaScript identifier so that <c>steps.&lt;id&gt;</c> works.</param>
+/// <param name="Index">Position in the document (0-based).</param>
+/// <param name="Type">One of <see cref="StepTypes.All"/>.</param>
+/// <param name="Description">Free text.</param>
+/// <param name="Needs">The explicit <c>needs</c>; null when the step has none written (it then follows the previous step).</param>
+/// <param name="If">Condition steps: the expression.</param>
+/// <param name="Then">Condition steps: steps that run when the expression is truthy.</param>
+/// <param name="Else">Condition steps: steps that run when it is falsy.</param>
+/// <param name="Message">Approval steps: what the approver is asked (a template).</param>
+/// <param name="For">Delay steps: how long to wait.</param>
+/// <param name="Until">Delay steps: an ISO 8601 time with offset, or a template giving one.</param>
+/// <param name="With">The type's settings (http, transform, notify, script), templates unevaluated.</param>
+/// <param name="Retry">Retry policy (<see cref="RetryPolicy.None"/> when not written).</param>
+/// <param name="Timeout">Per-attempt timeout (for approvals: how long to wait for a decision).</param>
+/// <param name="ContinueOnError">A failure does not fail the run.</param>
+public sealed record StepDefinition(
+    string Id,
+    int Index,
+    string Type,
+    string? Description,
+    IReadOnlyList<string>? Needs,
+    string? If,
+    IReadOnlyList<string> Then,
+    IReadOnlyList<string> Else,
+    string? Message,
+    TimeSpan? For,
+    string? Until,
+    JsonElement? With,
+    RetryPolicy Retry,
+    TimeSpan? Timeout,
+    bool ContinueOnError);
