@@ -61,6 +61,9 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.Source).HasColumnName("source");
             e.Property(x => x.SourceFormat).HasColumnName("source_format");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+
+            // Declared so EF orders inserts by the foreign keys that the migration creates.
+            e.HasOne<WorkflowRow>().WithMany().HasForeignKey(x => x.WorkflowId);
         });
 
         modelBuilder.Entity<RunState>(MapRun);
@@ -79,6 +82,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.Timestamp).HasColumnName("timestamp");
             e.Property(x => x.Data).HasColumnName("data").HasColumnType("jsonb");
             e.Property(x => x.TraceId).HasColumnName("trace_id");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
         });
     }
 
@@ -100,6 +104,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.StartedAt).HasColumnName("started_at");
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
         e.Ignore(x => x.Outcome);
+        e.HasOne<WorkflowVersionRow>().WithMany().HasForeignKey(x => new { x.WorkflowId, x.Version });
     }
 
     private static void MapStep(EntityTypeBuilder<StepRow> e)
@@ -121,5 +126,6 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.StartedAt).HasColumnName("started_at");
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
         e.Ignore(x => x.Counters);
+        e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
     }
 }
