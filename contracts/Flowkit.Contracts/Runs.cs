@@ -43,6 +43,12 @@ public sealed record ExecuteStep
     /// <summary>Outputs of the steps this step's expressions read, by step id.</summary>
     public required IReadOnlyDictionary<string, JsonElement> StepOutputs { get; init; }
 
+    /// <summary>
+    /// The secrets this step's expressions reference, by name, still sealed (AES-GCM, base64 of nonce, ciphertext
+    /// and tag): a message at rest in RabbitMQ never holds a secret's value. The worker unseals them at execution.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SealedSecrets { get; init; } = new Dictionary<string, string>();
+
     public required string Workspace { get; init; }
 
     public required string Workflow { get; init; }

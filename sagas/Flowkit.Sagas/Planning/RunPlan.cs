@@ -63,6 +63,9 @@ public sealed record PlanStep(
     TimeSpan? Timeout,
     bool ContinueOnError)
 {
+    /// <summary>Names of the secrets this step's expressions read (<c>secrets.name</c>); the engine sends them sealed.</summary>
+    public IReadOnlyList<string> SecretNames { get; init; } = [];
+
     /// <summary>Approval and delay wait inside the engine; every other type runs on a worker.</summary>
     public bool RunsOnWorker => Type is not (StepTypes.Approval or StepTypes.Delay);
 }
