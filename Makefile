@@ -28,7 +28,7 @@ build: ## Build the solution (warnings are errors)
 	dotnet build Flowkit.sln $(DOTNET_FLAGS) -c Debug
 
 test: services-up build ## Services up, build, run every test
-	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build $(DOTNET_FLAGS)
+	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build
 
 test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Definitions.Tests --no-build

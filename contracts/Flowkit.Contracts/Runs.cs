@@ -5,7 +5,7 @@ namespace Flowkit.Contracts;
 /// <summary>
 /// Starts a run that the API has created (status pending). Consumed by the run saga.
 /// </summary>
-public sealed record StartRun
+public sealed record StartRun : IRunMessage
 {
     /// <summary>The run, which is also the saga's correlation id.</summary>
     public required Guid RunId { get; init; }
@@ -22,7 +22,7 @@ public sealed record StartRun
 /// never read the database: the step's settings with templates unevaluated, the run's input and the outputs
 /// of the steps its expressions reference.
 /// </summary>
-public sealed record ExecuteStep
+public sealed record ExecuteStep : IRunMessage
 {
     public required Guid RunId { get; init; }
 
@@ -65,7 +65,7 @@ public sealed record ExecuteStep
 }
 
 /// <summary>A worker's report of one attempt of one step: an output, or an error.</summary>
-public sealed record StepFinished
+public sealed record StepFinished : IRunMessage
 {
     public required Guid RunId { get; init; }
 

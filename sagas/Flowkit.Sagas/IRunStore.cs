@@ -3,8 +3,8 @@ using Flowkit.Sagas.Planning;
 namespace Flowkit.Sagas;
 
 /// <summary>
-/// The run saga's access to step rows and the timeline, inside the transaction that holds the run's row lock.
-/// Implemented by Flowkit.Persistence; rows returned or added are saved when the saga instance is saved.
+/// The run saga's access to its rows, inside the transaction that holds the run's lock. Implemented by
+/// Flowkit.Persistence; rows returned or added are saved when the saga instance is saved.
 /// </summary>
 public interface IRunStore
 {
@@ -20,4 +20,30 @@ public interface IRunStore
 
     /// <summary>Marks every step of the run that has not ended as cancelled (the run ended without them).</summary>
     Task CancelOpenStepsAsync(Guid runId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    void AddAttempt(StepAttemptRow attempt);
+
+    /// <summary>One attempt row, tracked for update (null if it was never recorded).</summary>
+    Task<StepAttemptRow?> GetAttemptAsync(Guid runId, string stepId, int attempt, CancellationToken cancellationToken);
+
+    void AddApproval(ApprovalRow approval);
+
+    /// <summary>
+    /// Claims an open approval for expiry: true when no decision was recorded before (the expiry wins); false when a
+    /// person decided first, whose decision message is then on its way.
+    /// </summary>
+    Task<bool> TryExpireApprovalAsync(Guid runId, string stepId, int attempt, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The sealed values of the named secrets of a workspace (missing names are left out).</summary>
+    Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
+}
+
+/// <summary>What the engine evaluates itself: a delay's end and an approval's message.</summary>
+public interface IEngineExpressions
+{
+    /// <summary>When a delay step's wait ends (its <c>for</c> from now, or its <c>until</c> evaluated).</summary>
+    DateTimeOffset DelayUntil(PlanStep planStep, RunState run, IReadOnlyDictionary<string, System.Text.Json.JsonElement> outputs, DateTimeOffset now);
+
+    /// <summary>The approval's message with its templates evaluated.</summary>
+    string ApprovalMessage(PlanStep planStep, RunState run, IReadOnlyDictionary<string, System.Text.Json.JsonElement> outputs);
 }

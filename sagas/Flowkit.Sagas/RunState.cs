@@ -31,6 +31,12 @@ public sealed class RunState : SagaStateMachineInstance
 
     public string? Error { get; set; }
 
+    /// <summary>Approval steps waiting for a person; the run shows <c>waiting</c> while there is one.</summary>
+    public int OpenApprovals { get; set; }
+
+    /// <summary>True once the run holds one of its workflow's concurrency slots (released when it ends).</summary>
+    public bool HoldsSlot { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }
@@ -45,4 +51,5 @@ public enum RunOutcome
 {
     Succeeded,
     Failed,
+    Cancelled,
 }

@@ -5,8 +5,9 @@ using MassTransit;
 namespace Flowkit.Sagas;
 
 /// <summary>
-/// One instance per run. The table of transitions; the work happens in DI-resolved activities that call the pure
-/// scheduling functions in <c>Planning/</c> through <see cref="RunDriver"/>.
+/// One instance per run. The table of transitions; the work happens in <see cref="RunActivity{TMessage}"/>s that call
+/// <see cref="RunDriver"/>, which applies the pure scheduling functions in <c>Planning/</c>. After each transition
+/// the run settles into the state its data says: ended, waiting for a person, or running.
 /// </summary>
 public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 {
@@ -16,35 +17,43 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 
         // The API creates the run (state Pending) in the same transaction as its StartRun message, so every
         // message finds an instance; one that does not belongs to no run and is dropped.
-        Event(() => StartRun, e =>
-        {
-            e.CorrelateById(c => c.Message.RunId);
-            e.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => StepFinished, e =>
-        {
-            e.CorrelateById(c => c.Message.RunId);
-            e.OnMissingInstance(m => m.Discard());
-        });
+        Event(() => StartRun, e => ByRun(e));
+        Event(() => StepFinished, e => ByRun(e));
+        Event(() => StepTimedOut, e => ByRun(e));
+        Event(() => StepRetryDue, e => ByRun(e));
+        Event(() => DelayElapsed, e => ByRun(e));
+        Event(() => DecideApproval, e => ByRun(e));
+        Event(() => ApprovalExpired, e => ByRun(e));
+        Event(() => CancelRun, e => ByRun(e));
+        Event(() => RunTimedOut, e => ByRun(e));
 
         During(Pending,
-            When(StartRun)
-                .Activity(x => x.OfType<StartRunActivity>())
-                .TransitionTo(Running)
-                .If(x => x.Saga.Outcome == RunOutcome.Succeeded, b => b.TransitionTo(Succeeded))
-                .If(x => x.Saga.Outcome == RunOutcome.Failed, b => b.TransitionTo(Failed)));
+            Ignore(StepFinished),
+            When(StartRun).Activity(x => x.OfType<RunActivity<StartRun>>()).ThenAsync(SettleAsync),
+            When(CancelRun).Activity(x => x.OfType<RunActivity<CancelRun>>()).ThenAsync(SettleAsync));
 
-        During(Running,
+        During(Running, Waiting,
             Ignore(StartRun),
-            When(StepFinished)
-                .Activity(x => x.OfType<AdvanceRunActivity>())
-                .If(x => x.Saga.Outcome == RunOutcome.Succeeded, b => b.TransitionTo(Succeeded))
-                .If(x => x.Saga.Outcome == RunOutcome.Failed, b => b.TransitionTo(Failed)));
+            When(StepFinished).Activity(x => x.OfType<RunActivity<StepFinished>>()).ThenAsync(SettleAsync),
+            When(StepTimedOut).Activity(x => x.OfType<RunActivity<StepTimedOut>>()).ThenAsync(SettleAsync),
+            When(StepRetryDue).Activity(x => x.OfType<RunActivity<StepRetryDue>>()).ThenAsync(SettleAsync),
+            When(DelayElapsed).Activity(x => x.OfType<RunActivity<DelayElapsed>>()).ThenAsync(SettleAsync),
+            When(DecideApproval).Activity(x => x.OfType<RunActivity<DecideApproval>>()).ThenAsync(SettleAsync),
+            When(ApprovalExpired).Activity(x => x.OfType<RunActivity<ApprovalExpired>>()).ThenAsync(SettleAsync),
+            When(RunTimedOut).Activity(x => x.OfType<RunActivity<RunTimedOut>>()).ThenAsync(SettleAsync),
+            When(CancelRun).Activity(x => x.OfType<RunActivity<CancelRun>>()).ThenAsync(SettleAsync));
 
         // A late or duplicate message for a run that has ended changes nothing.
         During(Succeeded, Failed, Cancelled,
             Ignore(StartRun),
-            Ignore(StepFinished));
+            Ignore(StepFinished),
+            Ignore(StepTimedOut),
+            Ignore(StepRetryDue),
+            Ignore(DelayElapsed),
+            Ignore(DecideApproval),
+            Ignore(ApprovalExpired),
+            Ignore(CancelRun),
+            Ignore(RunTimedOut));
     }
 
     public State Pending { get; private set; } = null!;
@@ -62,4 +71,41 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
     public Event<StartRun> StartRun { get; private set; } = null!;
 
     public Event<StepFinished> StepFinished { get; private set; } = null!;
+
+    public Event<StepTimedOut> StepTimedOut { get; private set; } = null!;
+
+    public Event<StepRetryDue> StepRetryDue { get; private set; } = null!;
+
+    public Event<DelayElapsed> DelayElapsed { get; private set; } = null!;
+
+    public Event<DecideApproval> DecideApproval { get; private set; } = null!;
+
+    public Event<ApprovalExpired> ApprovalExpired { get; private set; } = null!;
+
+    public Event<CancelRun> CancelRun { get; private set; } = null!;
+
+    public Event<RunTimedOut> RunTimedOut { get; private set; } = null!;
+
+    private static void ByRun<T>(IEventCorrelationConfigurator<RunState, T> e)
+        where T : class, IRunMessage
+    {
+        e.CorrelateById(c => c.Message.RunId);
+        e.OnMissingInstance(m => m.Discard());
+    }
+
+    /// <summary>Moves the run to the state its data calls for after a transition (a run waiting for capacity stays pending).</summary>
+    private Task SettleAsync<T>(BehaviorContext<RunState, T> context)
+        where T : class
+    {
+        var target = context.Saga switch
+        {
+            { Outcome: RunOutcome.Succeeded } => Succeeded,
+            { Outcome: RunOutcome.Failed } => Failed,
+            { Outcome: RunOutcome.Cancelled } => Cancelled,
+            { StartedAt: null } => Pending,
+            { OpenApprovals: > 0 } => Waiting,
+            _ => Running,
+        };
+        return target.Name == context.Saga.CurrentState ? Task.CompletedTask : context.TransitionToState(target);
+    }
 }

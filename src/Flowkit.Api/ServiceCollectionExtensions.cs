@@ -28,6 +28,7 @@ public static class ApiServiceCollectionExtensions
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapWorkflowsApi();
         routes.MapRunsApi();
+        routes.MapRunControlsApi();
         return routes;
     }
 }

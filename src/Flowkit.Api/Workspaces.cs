@@ -12,4 +12,12 @@ internal static class Workspaces
         context.Items.TryGetValue(ItemKey, out var value) && value is string workspace ? workspace : Default;
 
     public static void Set(HttpContext context, string workspace) => context.Items[ItemKey] = workspace;
+
+    /// <summary>Who is calling, for the record (the API key's name once keys have names).</summary>
+    public static string Caller(HttpContext context) =>
+        context.Items.TryGetValue(CallerKey, out var value) && value is string caller ? caller : "api";
+
+    public static void SetCaller(HttpContext context, string caller) => context.Items[CallerKey] = caller;
+
+    private const string CallerKey = "flowkit.caller";
 }

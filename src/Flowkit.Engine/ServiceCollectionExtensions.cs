@@ -7,12 +7,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>The engine role's services: the run driver and the saga's activities.</summary>
+    /// <summary>The engine role's services: the run driver, the saga's activity and what it evaluates.</summary>
     public static IServiceCollection AddFlowkitEngine(this IServiceCollection services)
     {
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<RunDriver>();
-        services.AddScoped<StartRunActivity>();
-        services.AddScoped<AdvanceRunActivity>();
+        services.AddScoped(typeof(RunActivity<>));
+        services.AddSingleton<IEngineExpressions, EngineExpressions>();
         return services;
     }
 

@@ -18,6 +18,7 @@ internal static class HostExtensions
         if (usesDatabase)
         {
             services.AddFlowkitPersistence(Required(postgres, "ConnectionStrings:Postgres"));
+            services.AddFlowkitOutboxRelay();
         }
 
         if (options.Has(Roles.Api))

@@ -1,3 +1,4 @@
+using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,33 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<StepRow> Steps => Set<StepRow>();
 
     public DbSet<RunEventRow> RunEvents => Set<RunEventRow>();
+
+    public DbSet<StepAttemptRow> Attempts => Set<StepAttemptRow>();
+
+    public DbSet<ApprovalRow> Approvals => Set<ApprovalRow>();
+
+    public DbSet<OutboxMessageRow> Outbox => Set<OutboxMessageRow>();
+
+    public DbSet<InboxMessageRow> Inbox => Set<InboxMessageRow>();
+
+    private DateTimeOffset? _outboxDue;
+
+    /// <summary>Remembers that this unit of work wrote an outbox row due at <paramref name="due"/>.</summary>
+    internal void NoteOutboxDue(DateTimeOffset due)
+    {
+        if (_outboxDue is null || due < _outboxDue)
+        {
+            _outboxDue = due;
+        }
+    }
+
+    /// <summary>The earliest due time written since the last call, once: the relay is woken after commit.</summary>
+    internal DateTimeOffset? TakeOutboxDue()
+    {
+        var due = _outboxDue;
+        _outboxDue = null;
+        return due;
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -66,6 +94,64 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.HasOne<WorkflowRow>().WithMany().HasForeignKey(x => x.WorkflowId);
         });
 
+        modelBuilder.Entity<OutboxMessageRow>(e =>
+        {
+            e.ToTable("outbox");
+            e.HasKey(x => x.Sequence);
+            e.Property(x => x.Sequence).HasColumnName("sequence").UseIdentityAlwaysColumn();
+            e.Property(x => x.MessageId).HasColumnName("message_id");
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.Destination).HasColumnName("destination");
+            e.Property(x => x.MessageType).HasColumnName("message_type");
+            e.Property(x => x.Body).HasColumnName("body");
+            e.Property(x => x.TraceParent).HasColumnName("trace_parent");
+            e.Property(x => x.DueAt).HasColumnName("due_at");
+            e.Property(x => x.Token).HasColumnName("token");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<InboxMessageRow>(e =>
+        {
+            e.ToTable("inbox");
+            e.HasKey(x => new { x.MessageId, x.Consumer });
+            e.Property(x => x.MessageId).HasColumnName("message_id");
+            e.Property(x => x.Consumer).HasColumnName("consumer");
+            e.Property(x => x.ReceivedAt).HasColumnName("received_at");
+        });
+
+        modelBuilder.Entity<StepAttemptRow>(e =>
+        {
+            e.ToTable("run_step_attempts");
+            e.HasKey(x => new { x.RunId, x.StepId, x.Attempt });
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.StepId).HasColumnName("step_id");
+            e.Property(x => x.Attempt).HasColumnName("attempt");
+            e.Property(x => x.Status).HasColumnName("status");
+            e.Property(x => x.DispatchedAt).HasColumnName("dispatched_at");
+            e.Property(x => x.StartedAt).HasColumnName("started_at");
+            e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+            e.Property(x => x.Error).HasColumnName("error");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
+
+        modelBuilder.Entity<ApprovalRow>(e =>
+        {
+            e.ToTable("approvals");
+            e.HasKey(x => new { x.RunId, x.StepId, x.Attempt });
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.StepId).HasColumnName("step_id");
+            e.Property(x => x.Attempt).HasColumnName("attempt");
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.Message).HasColumnName("message");
+            e.Property(x => x.RequestedAt).HasColumnName("requested_at");
+            e.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+            e.Property(x => x.Decision).HasColumnName("decision");
+            e.Property(x => x.DecidedBy).HasColumnName("decided_by");
+            e.Property(x => x.Comment).HasColumnName("comment");
+            e.Property(x => x.DecidedAt).HasColumnName("decided_at");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
+
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
 
@@ -103,6 +189,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.CreatedAt).HasColumnName("created_at");
         e.Property(x => x.StartedAt).HasColumnName("started_at");
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+        e.Property(x => x.OpenApprovals).HasColumnName("open_approvals");
+        e.Property(x => x.HoldsSlot).HasColumnName("holds_slot");
         e.Ignore(x => x.Outcome);
         e.HasOne<WorkflowVersionRow>().WithMany().HasForeignKey(x => new { x.WorkflowId, x.Version });
     }

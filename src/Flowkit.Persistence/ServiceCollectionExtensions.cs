@@ -1,6 +1,7 @@
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Flowkit.Persistence;
+using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Sagas;
 using Flowkit.Sagas;
 using MassTransit;
@@ -18,12 +19,31 @@ public static class PersistenceServiceCollectionExtensions
     /// <summary>The database: <see cref="FlowkitDbContext"/> on PostgreSQL, scoped per request or message.</summary>
     public static IServiceCollection AddFlowkitPersistence(this IServiceCollection services, string connectionString)
     {
-        services.AddDbContext<FlowkitDbContext>(o => ConfigureDbContext(o, connectionString));
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxCommitInterceptor>();
+        services.AddDbContext<FlowkitDbContext>((sp, o) =>
+        {
+            ConfigureDbContext(o, connectionString);
+            o.AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>());
+        });
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<IOutbox, EfOutbox>();
+        services.AddScoped<IConcurrencySlots, ConcurrencySlots>();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddSingleton<PlanCache>();
         services.AddScoped<IRunStore, RunStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// The outbox relay and the inbox cleanup: every process that writes outbox rows (API, engine) runs them.
+    /// </summary>
+    public static IServiceCollection AddFlowkitOutboxRelay(this IServiceCollection services)
+    {
+        services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<InboxCleanup>();
         return services;
     }
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Flowkit.Contracts;
 using Flowkit.Persistence;
 using Flowkit.Sagas;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,6 +18,12 @@ public static class RunsApi
         routes.MapPost("/api/v1/workflows/{name}/runs", StartAsync)
             .WithTags("Runs")
             .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously.");
+        routes.MapGet("/api/v1/runs", ListAsync)
+            .WithTags("Runs")
+            .WithSummary("Runs, newest first; filter by workflow and status; page with limit and cursor.");
+        routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
+            .WithTags("Runs")
+            .WithSummary("The run's timeline, in order.");
         routes.MapGet("/api/v1/runs/{id:guid}", GetAsync)
             .WithTags("Runs")
             .WithSummary("A run with every step: status, attempts, output, error, times.");
@@ -30,7 +35,7 @@ public static class RunsApi
         StartRunRequest? body,
         HttpContext context,
         FlowkitDbContext db,
-        IPublishEndpoint publish,
+        IOutbox outbox,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -74,13 +79,67 @@ public static class RunsApi
             Timestamp = now,
             TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
         });
+        // The run and its StartRun message commit together (outbox): a 202 is never lost.
+        outbox.Send(EngineQueues.Runs, new StartRun { RunId = run.CorrelationId, Timestamp = now }, run.CorrelationId);
         await db.SaveChangesAsync(cancellationToken);
 
-        // The run row is committed first, so the saga always finds it. Until the transactional outbox (issues 5
-        // and 7), a crash between the commit and this publish leaves the run pending.
-        await publish.Publish(new StartRun { RunId = run.CorrelationId, Timestamp = now }, cancellationToken);
-
         return TypedResults.Accepted($"/api/v1/runs/{run.CorrelationId}", new StartRunResponse(run.CorrelationId, "pending", version));
+    }
+
+    internal static async Task<Results<Ok<Page<RunSummary>>, ProblemHttpResult>> ListAsync(
+        string? workflow, string? status, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+    {
+        var size = limit ?? 50;
+        if (size is < 1 or > Page.MaxLimit)
+        {
+            return Problems.Problems.Validation("$.limit", $"limit must be between 1 and {Page.MaxLimit}.");
+        }
+
+        var workspace = Workspaces.Of(context);
+        var query = db.Runs.AsNoTracking().Where(r => r.Workspace == workspace);
+        if (workflow is not null)
+        {
+            query = query.Where(r => r.Workflow == workflow);
+        }
+
+        if (status is not null)
+        {
+            var state = RunStates.FromStatus(status);
+            if (state is null)
+            {
+                return Problems.Problems.Validation("$.status", $"Unknown status '{status}'. Use one of: {string.Join(", ", RunStates.Statuses)}.");
+            }
+
+            query = query.Where(r => r.CurrentState == state);
+        }
+
+        if (cursor is not null)
+        {
+            if (!Page.TryReadCursor(cursor, out var after))
+            {
+                return Problems.Problems.Validation("$.cursor", "The cursor is not one this API gave out. Start again without it.");
+            }
+
+            query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.CorrelationId.CompareTo(after.Id) < 0));
+        }
+
+        var rows = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.CorrelationId).Take(size + 1).ToListAsync(cancellationToken);
+        var items = rows.Take(size).Select(RunSummary.From).ToArray();
+        var next = rows.Count > size ? Page.WriteCursor(rows[size - 1].CreatedAt, rows[size - 1].CorrelationId) : null;
+        return TypedResults.Ok(new Page<RunSummary>(items, next));
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<RunEventResponse>>, ProblemHttpResult>> EventsAsync(
+        Guid id, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+    {
+        var workspace = Workspaces.Of(context);
+        if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        var events = await db.RunEvents.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<RunEventResponse>>(events.Select(RunEventResponse.From).ToArray());
     }
 
     internal static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(
@@ -94,7 +153,9 @@ public static class RunsApi
         }
 
         var steps = await db.Steps.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        return TypedResults.Ok(RunResponse.From(run, steps));
+        var attempts = (await db.Attempts.AsNoTracking().Where(a => a.RunId == id).OrderBy(a => a.Attempt).ToListAsync(cancellationToken))
+            .ToLookup(a => a.StepId, StringComparer.Ordinal);
+        return TypedResults.Ok(RunResponse.From(run, steps, attempts));
     }
 }
 
@@ -117,10 +178,10 @@ public sealed record RunResponse(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<StepResponse> Steps)
 {
-    internal static RunResponse From(RunState run, IEnumerable<StepRow> steps) =>
+    internal static RunResponse From(RunState run, IEnumerable<StepRow> steps, ILookup<string, StepAttemptRow> attempts) =>
         new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(),
             JsonSerializer.Deserialize<JsonElement>(run.Input), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt,
-            steps.Select(StepResponse.From).ToArray());
+            steps.Select(s => StepResponse.From(s, attempts[s.StepId])).ToArray());
 }
 
 public sealed record StepResponse(
@@ -130,10 +191,39 @@ public sealed record StepResponse(
     JsonElement? Output,
     string? Error,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<AttemptResponse> AttemptHistory)
 {
-    internal static StepResponse From(StepRow row) =>
+    internal static StepResponse From(StepRow row, IEnumerable<StepAttemptRow> attempts) =>
         new(row.StepId, row.Status.ToString().ToLowerInvariant(), row.Attempt,
             row.Output is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Output),
-            row.Error, row.StartedAt, row.FinishedAt);
+            row.Error, row.StartedAt, row.FinishedAt,
+            attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)).ToArray());
+}
+
+/// <summary>One attempt of a step: number, when it was dispatched, started and ended, and its error.</summary>
+public sealed record AttemptResponse(int Number, string Status, DateTimeOffset DispatchedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
+
+/// <summary>A run in a list: no steps.</summary>
+public sealed record RunSummary(Guid Id, string Workflow, int Version, string Status, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+{
+    internal static RunSummary From(RunState run) =>
+        new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
+}
+
+/// <summary>One entry of a run's timeline.</summary>
+public sealed record RunEventResponse(long Sequence, string Type, string? StepId, int? Attempt, DateTimeOffset Timestamp, string? TraceId, JsonElement? Data)
+{
+    internal static RunEventResponse From(RunEventRow row) =>
+        new(row.Id, row.Type, row.StepId, row.Attempt, row.Timestamp, row.TraceId,
+            row.Data is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Data));
+}
+
+/// <summary>Run status names (CONTRACT.md section 3) and the saga states behind them.</summary>
+internal static class RunStates
+{
+    public static readonly string[] Statuses = ["pending", "running", "waiting", "succeeded", "failed", "cancelled"];
+
+    public static string? FromStatus(string status) =>
+        Statuses.Contains(status, StringComparer.OrdinalIgnoreCase) ? char.ToUpperInvariant(status[0]) + status[1..].ToLowerInvariant() : null;
 }

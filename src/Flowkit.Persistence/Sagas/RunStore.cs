@@ -11,6 +11,7 @@ namespace Flowkit.Persistence.Sagas;
 internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
 {
     private readonly Dictionary<(Guid RunId, string StepId), StepRow> _steps = [];
+    private readonly Dictionary<(Guid RunId, string StepId, int Attempt), StepAttemptRow> _attempts = [];
 
     public ValueTask<RunPlan> GetPlanAsync(Guid workflowId, int version, CancellationToken cancellationToken) =>
         plans.GetAsync(db, workflowId, version, cancellationToken);
@@ -70,5 +71,43 @@ internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
             row.Status = StepStatus.Cancelled;
             row.FinishedAt = at;
         }
+    }
+
+    public void AddAttempt(StepAttemptRow attempt)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        _attempts[(attempt.RunId, attempt.StepId, attempt.Attempt)] = attempt;
+        db.Attempts.Add(attempt);
+    }
+
+    public async Task<StepAttemptRow?> GetAttemptAsync(Guid runId, string stepId, int attempt, CancellationToken cancellationToken)
+    {
+        if (_attempts.TryGetValue((runId, stepId, attempt), out var row))
+        {
+            return row;
+        }
+
+        row = await db.Attempts.SingleOrDefaultAsync(a => a.RunId == runId && a.StepId == stepId && a.Attempt == attempt, cancellationToken);
+        if (row is not null)
+        {
+            _attempts[(runId, stepId, attempt)] = row;
+        }
+
+        return row;
+    }
+
+    public void AddApproval(ApprovalRow approval) => db.Approvals.Add(approval);
+
+    public async Task<bool> TryExpireApprovalAsync(Guid runId, string stepId, int attempt, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await db.Approvals
+            .Where(a => a.RunId == runId && a.StepId == stepId && a.Attempt == attempt && a.Decision == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Decision, "expired").SetProperty(a => a.DecidedAt, at), cancellationToken) == 1;
+
+    public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return names.Count == 0
+            ? Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>())
+            : throw new InvalidOperationException("Secret storage is not wired into dispatch yet (issue 6).");
     }
 }

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Flowkit.Sagas;
+
+/// <summary>Run engine settings.</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "Flowkit:Engine";
+
+    /// <summary>Per-attempt timeout of a worker step that sets none: a worker that dies or hangs is detected by it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan DefaultStepTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Publish every timeline event on RabbitMQ (<c>RunLifecycleEvent</c>) besides storing it.</summary>
+    public bool PublishLifecycleEvents { get; set; } = true;
+
+    /// <summary>Saga messages processed at once by this engine.</summary>
+    [Range(1, 1024)]
+    public int ConcurrencyLimit { get; set; } = 32;
+
+    /// <summary>Messages RabbitMQ hands the engine ahead of time.</summary>
+    [Range(1, 4096)]
+    public int PrefetchCount { get; set; } = 128;
+
+    /// <summary>In-process partitions by run id, so that a busy run's messages wait in memory, not on the row lock.</summary>
+    [Range(1, 4096)]
+    public int Partitions { get; set; } = 64;
+}

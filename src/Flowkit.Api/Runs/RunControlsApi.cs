@@ -1,0 +1,126 @@
+using Flowkit.Contracts;
+using Flowkit.Persistence;
+using Flowkit.Sagas;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Flowkit.Api.Runs;
+
+/// <summary>Cancel a run; decide an approval. Both are commands to the run saga, sent through the outbox.</summary>
+public static class RunControlsApi
+{
+    private static readonly string[] Ended = ["Succeeded", "Failed", "Cancelled"];
+
+    public static IEndpointRouteBuilder MapRunControlsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/runs/{id:guid}/cancel", CancelAsync)
+            .WithTags("Runs")
+            .WithSummary("Cancel a run: pending steps are cancelled, running steps are told to stop. 409 if it has ended.");
+        routes.MapPost("/api/v1/runs/{id:guid}/approvals/{stepId}", DecideAsync)
+            .WithTags("Runs")
+            .WithSummary("Approve or reject a waiting approval step. 409 if the step is not waiting for a decision.");
+        return routes;
+    }
+
+    internal static async Task<Results<Accepted<CancelRunResponse>, ProblemHttpResult>> CancelAsync(
+        Guid id, CancelRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var workspace = Workspaces.Of(context);
+        var state = await db.Runs.AsNoTracking().Where(r => r.CorrelationId == id && r.Workspace == workspace)
+            .Select(r => r.CurrentState).SingleOrDefaultAsync(cancellationToken);
+        if (state is null)
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        if (Ended.Contains(state))
+        {
+            return Problems.Problems.Conflict($"Run {id} has already ended ({state.ToLowerInvariant()}); there is nothing to cancel.");
+        }
+
+        outbox.Send(EngineQueues.Runs, new CancelRun
+        {
+            RunId = id,
+            Reason = body?.Reason,
+            RequestedBy = Workspaces.Caller(context),
+            Timestamp = time.GetUtcNow(),
+        }, id);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/v1/runs/{id}", new CancelRunResponse(id, "cancelling"));
+    }
+
+    internal static async Task<Results<Ok<ApprovalDecisionResponse>, ProblemHttpResult>> DecideAsync(
+        Guid id, string stepId, ApprovalDecisionRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var approved = body?.Decision?.ToLowerInvariant() switch
+        {
+            "approve" or "approved" => true,
+            "reject" or "rejected" => false,
+            _ => (bool?)null,
+        };
+        if (approved is null)
+        {
+            return Problems.Problems.Validation("$.decision", "Say 'approve' or 'reject' in decision.");
+        }
+
+        var workspace = Workspaces.Of(context);
+        if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        var now = time.GetUtcNow();
+        var decidedBy = Workspaces.Caller(context);
+        var decision = approved.Value ? "approved" : "rejected";
+
+        // One decision per approval: the conditional update claims the open request, so deciding twice (or racing
+        // the expiry) answers 409 and only one decision ever reaches the run.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var claimed = await db.Approvals
+            .Where(a => a.RunId == id && a.StepId == stepId && a.Decision == null)
+            .OrderByDescending(a => a.Attempt)
+            .Select(a => (int?)a.Attempt)
+            .FirstOrDefaultAsync(cancellationToken);
+        var updated = claimed is null ? 0 : await db.Approvals
+            .Where(a => a.RunId == id && a.StepId == stepId && a.Attempt == claimed && a.Decision == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.Decision, decision)
+                .SetProperty(a => a.DecidedBy, decidedBy)
+                .SetProperty(a => a.Comment, body!.Comment)
+                .SetProperty(a => a.DecidedAt, now), cancellationToken);
+        if (updated == 0)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return Problems.Problems.Conflict($"Step '{stepId}' of run {id} is not waiting for a decision.");
+        }
+
+        outbox.Send(EngineQueues.Runs, new DecideApproval
+        {
+            RunId = id,
+            StepId = stepId,
+            Attempt = claimed!.Value,
+            Approved = approved.Value,
+            DecidedBy = decidedBy,
+            Comment = body!.Comment,
+            Timestamp = now,
+        }, id);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return TypedResults.Ok(new ApprovalDecisionResponse(id, stepId, decision, decidedBy, body.Comment, now));
+    }
+}
+
+/// <summary>Body of POST /api/v1/runs/{id}/cancel (optional).</summary>
+public sealed record CancelRunRequest(string? Reason);
+
+public sealed record CancelRunResponse(Guid RunId, string Status);
+
+/// <summary>Body of POST /api/v1/runs/{id}/approvals/{stepId}.</summary>
+/// <param name="Decision"><c>approve</c> or <c>reject</c>.</param>
+/// <param name="Comment">Why, for the timeline.</param>
+public sealed record ApprovalDecisionRequest(string? Decision, string? Comment);
+
+public sealed record ApprovalDecisionResponse(Guid RunId, string StepId, string Decision, string? DecidedBy, string? Comment, DateTimeOffset DecidedAt);
