@@ -42,4 +42,40 @@ internal static class Api
             $"run {runId} to end");
 
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+
+    /// <summary>Waits until the run's status is <paramref name="status"/> and returns it.</summary>
+    public static Task<JsonElement> WaitForStatusAsync(this HttpClient client, Guid runId, string status, TimeSpan? deadline = null) =>
+        Eventually.UntilAsync(
+            () => client.GetRunAsync(runId),
+            run => run.GetProperty("status").GetString() == status,
+            deadline ?? TimeSpan.FromSeconds(30),
+            $"run {runId} to be {status}");
+
+    /// <summary>Waits until step <paramref name="stepId"/> of the run has status <paramref name="status"/>.</summary>
+    public static Task<JsonElement> WaitForStepAsync(this HttpClient client, Guid runId, string stepId, string status, TimeSpan? deadline = null) =>
+        Eventually.UntilAsync(
+            () => client.GetRunAsync(runId),
+            run => run.GetProperty("steps").EnumerateArray().Any(s => s.GetProperty("id").GetString() == stepId && s.GetProperty("status").GetString() == status),
+            deadline ?? TimeSpan.FromSeconds(30),
+            $"step {stepId} of run {runId} to be {status}");
+
+    public static JsonElement Step(JsonElement run, string stepId) =>
+        run.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == stepId);
+
+    public static string Status(this JsonElement element) => element.GetProperty("status").GetString()!;
+
+    public static async Task<JsonElement[]> GetEventsAsync(this HttpClient client, Guid runId)
+    {
+        using var response = await client.GetAsync($"/api/v1/runs/{runId}/events", TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone().EnumerateArray().ToArray();
+    }
+
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> PostJsonAsync(this HttpClient client, string path, object body)
+    {
+        using var response = await client.PostAsJsonAsync(path, body, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
 }

@@ -38,9 +38,10 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
             return true;
         }
 
+        // In line by creation time, so runs start in the order they were requested.
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO run_queue (workflow_id, run_id, enqueued_at, handed_over)
-            VALUES ({run.WorkflowId}, {run.CorrelationId}, {now}, false) ON CONFLICT DO NOTHING
+            VALUES ({run.WorkflowId}, {run.CorrelationId}, {run.CreatedAt}, false) ON CONFLICT DO NOTHING
             """, cancellationToken);
         return false;
     }

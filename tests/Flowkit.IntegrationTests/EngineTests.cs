@@ -1,0 +1,274 @@
+using System.Net;
+using System.Text;
+using Flowkit.Testing;
+
+namespace Flowkit.IntegrationTests;
+
+/// <summary>The run engine (issue #5) through real RabbitMQ and PostgreSQL: DAG shapes, waits, controls.</summary>
+[Collection(FlowkitCollection.Name)]
+public sealed class EngineTests(FlowkitFixture flowkit)
+{
+    private HttpClient Client => flowkit.Client;
+
+    [Fact]
+    public async Task Run_FanOutOfFiftyWithJoin_RunsEveryBranchThenTheJoinOnce()
+    {
+        const int width = 50;
+        var name = Api.UniqueName("fan50");
+        var yaml = new StringBuilder($"name: {name}\nsteps:\n  - {{ id: start, type: transform, with: {{ n: 1 }} }}\n");
+        for (var i = 1; i <= width; i++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: b{i}, type: transform, needs: [start], with: {{ i: {i} }} }}\n");
+        }
+
+        yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: join, type: transform, needs: [{string.Join(", ", Enumerable.Range(1, width).Select(i => $"b{i}"))}], with: {{ done: true }} }}\n");
+        await Client.CreateWorkflowAsync(yaml.ToString());
+
+        var runId = await Client.StartRunAsync(name);
+        var run = await Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(60));
+
+        run.Status().Should().Be("succeeded", run.ToString());
+        run.GetProperty("steps").EnumerateArray().Should().HaveCount(width + 2)
+            .And.AllSatisfy(s => s.Status().Should().Be("succeeded"));
+        var events = await Client.GetEventsAsync(runId);
+        events.Count(e => e.GetProperty("type").GetString() == "StepSucceeded" && e.GetProperty("stepId").GetString() == "join").Should().Be(1);
+        var joinReady = events.Single(e => e.GetProperty("type").GetString() == "StepReady" && e.GetProperty("stepId").GetString() == "join").GetProperty("sequence").GetInt64();
+        events.Where(e => e.GetProperty("type").GetString() == "StepSucceeded" && e.GetProperty("stepId").GetString()!.StartsWith('b'))
+            .Should().AllSatisfy(e => e.GetProperty("sequence").GetInt64().Should().BeLessThan(joinReady));
+    }
+
+    [Theory]
+    [InlineData(1500, "approve", "pay")]
+    [InlineData(20, "pay", "approve")]
+    public async Task Run_ConditionBranches_TakesOneBranchSkipsTheOtherAndJoins(int amount, string ran, string skipped)
+    {
+        var name = Api.UniqueName("branch");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: is_big
+                type: condition
+                if: "input.amount > 1000"
+                then: [approve]
+                else: [pay]
+              - id: approve
+                type: transform
+                with: { approved: true }
+              - id: pay
+                type: transform
+                with: { paid: "{{ input.amount }}" }
+              - id: tell
+                type: transform
+                needs: [approve, pay]
+                with: { told: true }
+            """);
+
+        var run = await Client.WaitForRunEndAsync(await Client.StartRunAsync(name, new { amount }));
+
+        run.Status().Should().Be("succeeded", run.ToString());
+        Api.Step(run, "is_big").GetProperty("output").GetProperty("result").GetBoolean().Should().Be(amount > 1000);
+        Api.Step(run, ran).Status().Should().Be("succeeded");
+        Api.Step(run, skipped).Status().Should().Be("skipped");
+        Api.Step(run, "tell").Status().Should().Be("succeeded");
+    }
+
+    private async Task<Guid> StartApprovalRunAsync(string timeout = "1h")
+    {
+        var name = Api.UniqueName("approval");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: ask
+                type: approval
+                message: "Pay invoice {{ input.id }}?"
+                timeout: {{{timeout}}}
+              - id: pay
+                type: transform
+                with: { paid: "{{ input.id }}" }
+            """);
+        var runId = await Client.StartRunAsync(name, new { id = "INV-7" });
+        await Client.WaitForStatusAsync(runId, "waiting");
+        return runId;
+    }
+
+    [Fact]
+    public async Task Approval_Approved_RunContinuesAndRecordsWhoAndWhy()
+    {
+        var runId = await StartApprovalRunAsync();
+        var waiting = await Client.GetRunAsync(runId);
+        Api.Step(waiting, "ask").Status().Should().Be("waiting");
+
+        var (status, body) = await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "approve", comment = "looks right" });
+
+        status.Should().Be(HttpStatusCode.OK, body.ToString());
+        var run = await Client.WaitForRunEndAsync(runId);
+        run.Status().Should().Be("succeeded", run.ToString());
+        var output = Api.Step(run, "ask").GetProperty("output");
+        output.GetProperty("decision").GetString().Should().Be("approved");
+        output.GetProperty("comment").GetString().Should().Be("looks right");
+        var events = await Client.GetEventsAsync(runId);
+        events.Select(e => e.GetProperty("type").GetString()).Should().ContainInOrder("ApprovalRequested", "ApprovalDecided", "StepSucceeded", "RunSucceeded");
+        events.First(e => e.GetProperty("type").GetString() == "ApprovalRequested").GetProperty("data").GetProperty("message").GetString()
+            .Should().Be("Pay invoice INV-7?");
+    }
+
+    [Fact]
+    public async Task Approval_Rejected_StepAndRunFail()
+    {
+        var runId = await StartApprovalRunAsync();
+
+        var (status, _) = await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "reject", comment = "duplicate invoice" });
+
+        status.Should().Be(HttpStatusCode.OK);
+        var run = await Client.WaitForRunEndAsync(runId);
+        run.Status().Should().Be("failed");
+        Api.Step(run, "ask").Status().Should().Be("failed");
+        Api.Step(run, "ask").GetProperty("error").GetString().Should().Contain("duplicate invoice");
+        Api.Step(run, "pay").Status().Should().Be("cancelled");
+    }
+
+    [Fact]
+    public async Task Approval_DecidedTwice_SecondAnswers409()
+    {
+        var runId = await StartApprovalRunAsync();
+
+        var first = await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "approve" });
+        var second = await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "reject" });
+
+        first.Status.Should().Be(HttpStatusCode.OK);
+        second.Status.Should().Be(HttpStatusCode.Conflict);
+        (await Client.WaitForRunEndAsync(runId)).Status().Should().Be("succeeded");
+    }
+
+    [Fact]
+    public async Task Approval_StepNotWaiting_Answers409AndBadDecision422()
+    {
+        var runId = await StartApprovalRunAsync();
+
+        (await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/pay", new { decision = "approve" })).Status.Should().Be(HttpStatusCode.Conflict);
+        (await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "maybe" })).Status.Should().Be(HttpStatusCode.UnprocessableEntity);
+        (await Client.PostJsonAsync($"/api/v1/runs/{Guid.NewGuid()}/approvals/ask", new { decision = "approve" })).Status.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Approval_NobodyDecides_ExpiresAndFailsTheStep()
+    {
+        var runId = await StartApprovalRunAsync(timeout: "1s");
+
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("failed");
+        Api.Step(run, "ask").GetProperty("error").GetString().Should().Contain("expired");
+        (await Client.PostJsonAsync($"/api/v1/runs/{runId}/approvals/ask", new { decision = "approve" })).Status.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Delay_ShortWait_IsDurableTimerThenContinues()
+    {
+        var name = Api.UniqueName("delay");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: wait
+                type: delay
+                for: 1s
+              - id: after
+                type: transform
+                with: { ok: true }
+            """);
+
+        var runId = await Client.StartRunAsync(name);
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("succeeded");
+        var wait = Api.Step(run, "wait");
+        (wait.GetProperty("finishedAt").GetDateTimeOffset() - wait.GetProperty("startedAt").GetDateTimeOffset())
+            .Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Cancel_MidRun_CancelsPendingStepsAndNothingStartsAfterwards()
+    {
+        var name = Api.UniqueName("cancel");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: first
+                type: transform
+                with: { ok: true }
+              - id: wait
+                type: delay
+                for: 1h
+              - id: after
+                type: transform
+                with: { never: true }
+            """);
+        var runId = await Client.StartRunAsync(name);
+        await Client.WaitForStepAsync(runId, "wait", "waiting");
+
+        var (status, _) = await Client.PostJsonAsync($"/api/v1/runs/{runId}/cancel", new { reason = "changed my mind" });
+
+        status.Should().Be(HttpStatusCode.Accepted);
+        var run = await Client.WaitForRunEndAsync(runId);
+        run.Status().Should().Be("cancelled");
+        Api.Step(run, "first").Status().Should().Be("succeeded");
+        Api.Step(run, "wait").Status().Should().Be("cancelled");
+        Api.Step(run, "after").Status().Should().Be("cancelled");
+        Api.Step(run, "after").GetProperty("attempts").GetInt32().Should().Be(0);
+        (await Client.PostJsonAsync($"/api/v1/runs/{runId}/cancel", new { })).Status.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task RunTimeout_RunLongerThanItsTimeout_Fails()
+    {
+        var name = Api.UniqueName("runtimeout");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            timeout: 1s
+            steps:
+              - id: wait
+                type: delay
+                for: 1h
+            """);
+
+        var run = await Client.WaitForRunEndAsync(await Client.StartRunAsync(name));
+
+        run.Status().Should().Be("failed");
+        run.GetProperty("error").GetString().Should().Contain("timeout");
+        Api.Step(run, "wait").Status().Should().Be("cancelled");
+    }
+
+    [Fact]
+    public async Task Concurrency_LimitOne_RunsOneAtATimeInOrder()
+    {
+        var name = Api.UniqueName("limit");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            concurrency: { limit: 1 }
+            steps:
+              - id: wait
+                type: delay
+                for: 1s
+            """);
+
+        var runs = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add(await Client.StartRunAsync(name));
+        }
+
+        var second = await Client.GetRunAsync(runs[1]);
+        var ended = new List<System.Text.Json.JsonElement>();
+        foreach (var id in runs)
+        {
+            ended.Add(await Client.WaitForRunEndAsync(id));
+        }
+
+        second.Status().Should().Be("pending");
+        ended.Should().AllSatisfy(r => r.Status().Should().Be("succeeded"));
+        for (var i = 1; i < ended.Count; i++)
+        {
+            ended[i].GetProperty("startedAt").GetDateTimeOffset().Should().BeOnOrAfter(ended[i - 1].GetProperty("finishedAt").GetDateTimeOffset());
+        }
+    }
+}
