@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
+using Flowkit.Contracts;
 using Flowkit.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flowkit.IntegrationTests;
 
@@ -269,6 +272,56 @@ public sealed class EngineTests(FlowkitFixture flowkit)
         for (var i = 1; i < ended.Count; i++)
         {
             ended[i].GetProperty("startedAt").GetDateTimeOffset().Should().BeOnOrAfter(ended[i - 1].GetProperty("finishedAt").GetDateTimeOffset());
+        }
+    }
+
+    [Fact]
+    public async Task Inbox_SameMessageDeliveredTwice_AppliesOneTransition()
+    {
+        var runId = await StartApprovalRunAsync();
+        var bus = flowkit.Host.Services.GetRequiredService<IBus>();
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{EngineQueues.Runs}"));
+        var messageId = Guid.NewGuid();
+        var decision = new DecideApproval { RunId = runId, StepId = "ask", Attempt = 1, Approved = true, DecidedBy = "test", Timestamp = DateTimeOffset.UtcNow };
+
+        // The same message (same MessageId) twice, as a redelivery after a lost ack would bring it.
+        await endpoint.Send(decision, Pipe.Execute<SendContext>(c => c.MessageId = messageId), TestContext.Current.CancellationToken);
+        await endpoint.Send(decision, Pipe.Execute<SendContext>(c => c.MessageId = messageId), TestContext.Current.CancellationToken);
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("succeeded");
+        var events = await Client.GetEventsAsync(runId);
+        events.Count(e => e.GetProperty("type").GetString() == "ApprovalDecided").Should().Be(1);
+        events.Count(e => e.GetProperty("type").GetString() == "StepSucceeded" && e.GetProperty("stepId").GetString() == "ask").Should().Be(1);
+        (await flowkit.ScalarAsync<long>("SELECT count(*) FROM inbox WHERE message_id = @id", ("id", messageId))).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task TwoEngines_SameQueue_RunsStaySerialisedPerRun()
+    {
+        flowkit.StartHost("engine");
+        const int width = 30;
+        var name = Api.UniqueName("twoengines");
+        var yaml = new StringBuilder($"name: {name}\nsteps:\n");
+        for (var i = 1; i <= width; i++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: p{i}, type: transform, needs: [], with: {{ n: {i} }} }}\n");
+        }
+
+        yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: join, type: transform, needs: [{string.Join(", ", Enumerable.Range(1, width).Select(i => $"p{i}"))}], with: {{ ok: true }} }}\n");
+        await Client.CreateWorkflowAsync(yaml.ToString());
+
+        var runs = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            runs.Add(await Client.StartRunAsync(name));
+        }
+
+        foreach (var runId in runs)
+        {
+            var run = await Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(60));
+            run.Status().Should().Be("succeeded", run.ToString());
+            run.GetProperty("steps").EnumerateArray().Should().AllSatisfy(s => s.GetProperty("attempts").GetInt32().Should().Be(1));
         }
     }
 }

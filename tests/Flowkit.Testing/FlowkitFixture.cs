@@ -12,8 +12,18 @@ namespace Flowkit.Testing;
 /// RabbitMQ virtual host of its own on the shared services, so runs of the suite never see each other's data
 /// or messages; tests inside a collection isolate by their own workflow names.
 /// </summary>
-public sealed class FlowkitFixture : IAsyncLifetime
+public class FlowkitFixture : IAsyncLifetime
 {
+    private readonly string _mainRoles;
+
+    public FlowkitFixture()
+        : this("api,engine,worker")
+    {
+    }
+
+    /// <summary>A fixture whose first host runs only <paramref name="mainRoles"/> (other roles can run as processes).</summary>
+    protected FlowkitFixture(string mainRoles) => _mainRoles = mainRoles;
+
     private readonly string _suffix = $"{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..8]}";
     private readonly List<FlowkitHost> _hosts = [];
 
@@ -39,7 +49,7 @@ public sealed class FlowkitFixture : IAsyncLifetime
         await CreateDatabaseAsync();
         await CreateVirtualHostAsync();
         RabbitMqUri = new UriBuilder(Services.RabbitMq) { Path = "/" + Uri.EscapeDataString(VirtualHost) }.Uri;
-        Client = StartHost("api,engine,worker").CreateClient();
+        Client = StartHost(_mainRoles).CreateClient();
     }
 
     /// <summary>Starts another host on the same database and virtual host, e.g. a second engine.</summary>
@@ -51,8 +61,26 @@ public sealed class FlowkitFixture : IAsyncLifetime
         return host;
     }
 
+    /// <summary>Runs a scalar query against this fixture's database (to look at rows the API does not show).</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Starts a real Flowkit.Host process (to be killed, not just stopped) on this fixture's services.</summary>
+    public FlowkitProcess StartProcess(string roles) => FlowkitProcess.Start(PostgresConnectionString, RabbitMqUri, Services.Redis, roles);
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         Client?.Dispose();
         foreach (var host in _hosts)
         {
