@@ -8,11 +8,11 @@ internal static class Definitions
 {
     public static ExpressionEngine Expressions { get; } = new();
 
-    public static DefinitionCompiler Compiler { get; } = new(Expressions);
+    public static DefinitionCompiler SharedCompiler { get; } = new(Expressions);
 
-    public static Compilation Yaml(string yaml) => Compiler.Compile(yaml, DocumentFormat.Yaml);
+    public static Compilation Yaml(string yaml) => SharedCompiler.Compile(yaml, DocumentFormat.Yaml);
 
-    public static Compilation Json(string json) => Compiler.Compile(json, DocumentFormat.Json);
+    public static Compilation Json(string json) => SharedCompiler.Compile(json, DocumentFormat.Json);
 
     /// <summary>Compiles and fails the test with every error when it is invalid.</summary>
     public static RunPlan Plan(string yaml)
