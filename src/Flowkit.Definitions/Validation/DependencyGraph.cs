@@ -244,7 +244,7 @@ internal sealed class DependencyGraph
             }
 
             var (path, closing) = CyclePath(circle.Min(), circleOf, descriptions.Count);
-            var text = string.Join(" -> ", path.Select(i => _steps[i].Id ?? $"step {i + 1}"));
+            var text = Describe(path);
             descriptions.Add(text);
             Error(closing.Path, $"These steps wait for each other in a circle, so none of them can ever start: {text} (each step waits for the one before it). Remove one of these dependencies.");
         }
@@ -279,6 +279,20 @@ internal sealed class DependencyGraph
         {
             Error(_steps[i].Path, $"Step {_steps[i].Name} can never run: it waits, directly or through other steps, for steps caught in the circle {descriptions[blockedBy[i]]}.");
         }
+    }
+
+    /// <summary>"a -> b -> c -> a"; a long circle shows its first and last steps and how many are between.</summary>
+    private string Describe(List<int> path)
+    {
+        const int shown = 5;
+        var names = path.Select(i => _steps[i].Id ?? $"step {i + 1}").ToList();
+        if (names.Count > (2 * shown) + 2)
+        {
+            var hidden = names.Count - (2 * shown);
+            names = [.. names.Take(shown), $"({hidden} more)", .. names.TakeLast(shown)];
+        }
+
+        return string.Join(" -> ", names);
     }
 
     /// <summary>The shortest way round the circle from <paramref name="start"/>, and the edge that closes it.</summary>
