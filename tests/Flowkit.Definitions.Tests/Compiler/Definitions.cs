@@ -6,9 +6,9 @@ namespace Flowkit.Definitions.Tests.Compiler;
 /// <summary>One compiler for the whole test run (it is thread-safe), and small builders for definitions.</summary>
 internal static class Definitions
 {
-    public static ExpressionEngine Expressions { get; } = new();
+    public static ExpressionEngine SharedExpressions { get; } = new();
 
-    public static DefinitionCompiler SharedCompiler { get; } = new(Expressions);
+    public static DefinitionCompiler SharedCompiler { get; } = new(SharedExpressions);
 
     public static Compilation Yaml(string yaml) => SharedCompiler.Compile(yaml, DocumentFormat.Yaml);
 
