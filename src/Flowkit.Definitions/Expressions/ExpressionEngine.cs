@@ -78,7 +78,7 @@ public sealed class ExpressionEngine : IDisposable
     public bool EvaluateCondition(string expression, ExpressionScope scope)
     {
         var code = Parsed(ParseExpression(expression));
-        return Evaluate(scope, _options.Timeout, (binding, engine) => TypeConverter.ToBoolean(binding.Run(code)));
+        return Evaluate(scope, _options.Timeout, binding => TypeConverter.ToBoolean(binding.Run(code)));
     }
 
     /// <summary>Evaluates a bare expression (a surrounding <c>{{ }}</c> is allowed) to its JSON value.</summary>
@@ -86,7 +86,7 @@ public sealed class ExpressionEngine : IDisposable
     public JsonNode? EvaluateExpression(string expression, ExpressionScope scope)
     {
         var code = Parsed(ParseExpression(expression));
-        return Evaluate(scope, _options.Timeout, (binding, engine) => binding.ToNode(binding.Run(code), code));
+        return Evaluate(scope, _options.Timeout, binding => binding.ToNode(binding.Run(code), code));
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ public sealed class ExpressionEngine : IDisposable
     public JsonNode? RunScript(string code, ExpressionScope scope)
     {
         var script = Parsed(ParseScript(code));
-        return Evaluate(scope, _options.ScriptTimeout, (binding, engine) => binding.ToNode(binding.Run(script), script));
+        return Evaluate(scope, _options.ScriptTimeout, binding => binding.ToNode(binding.Run(script), script));
     }
 
     public void Dispose()
@@ -203,13 +203,13 @@ public sealed class ExpressionEngine : IDisposable
         }
     }
 
-    private T Evaluate<T>(ExpressionScope scope, TimeSpan budget, Func<Binding, Engine, T> body)
+    private T Evaluate<T>(ExpressionScope scope, TimeSpan budget, Func<Binding, T> body)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var binding = Bind(scope, budget);
         try
         {
-            return body(binding, binding.Engine);
+            return body(binding);
         }
         finally
         {

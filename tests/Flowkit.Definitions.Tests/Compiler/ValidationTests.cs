@@ -55,7 +55,7 @@ public sealed class ValidationTests
         { Workflow("  - { id: c, type: condition, if: \"true\", then: [c] }\n"), "$.steps[0].then[0]", "Condition 'c' cannot list itself in then." },
         { Workflow("  - { id: c, type: condition, if: \"true\", then: [t], else: [t] }\n" + T), "$.steps[0].else[0]", "Step 't' is in both then and else of condition 'c'" },
         { Workflow("  - { id: c, type: condition, if: \"true\", then: [t] }\n  - { id: t, type: transform, with: {}, needs: [c] }\n"), "$.steps[1].needs[0]", "would run on both branches" },
-        { Workflow("  - { id: c, type: condition, if: \"true\", then: yes_step, else: {} }\n  - { id: yes_step, type: transform, with: {} }\n"), "$.steps[0].else", "Condition 'c''s else must be a list of step ids" },
+        { Workflow("  - { id: c, type: condition, if: \"true\", then: yes_step, else: {} }\n  - { id: yes_step, type: transform, with: {} }\n"), "$.steps[0].else", "The 'else' list of condition 'c' must be a list of step ids" },
 
         // Cycles (a step waiting on a later one that follows it in document order closes a circle).
         { Workflow("  - { id: a, type: transform, with: {}, needs: [c] }\n  - { id: b, type: transform, with: {}, needs: [a] }\n  - { id: c, type: transform, with: {}, needs: [b] }\n"), "$.steps[0].needs[0]", "These steps wait for each other in a circle, so none of them can ever start: a -> b -> c -> a (each step waits for the one before it). Remove one of these dependencies." },
@@ -84,7 +84,7 @@ public sealed class ValidationTests
         { Workflow("  - { id: c, type: condition, if: \"input.amount >\" }\n"), "$.steps[0].if", "The condition 'input.amount >' cannot be read" },
         { Workflow("  - { id: a, type: approval }\n"), "$.steps[0].message", "Approval 'a' needs a message" },
         { Workflow("  - { id: a, type: approval, message: \" \" }\n"), "$.steps[0].message", "has an empty message" },
-        { Workflow("  - { id: a, type: approval, message: ok, timeout: 24 hours }\n"), "$.steps[0].timeout", "The timeout of step 'a' '24 hours' is not a duration." },
+        { Workflow("  - { id: a, type: approval, message: ok, timeout: 24 hours }\n"), "$.steps[0].timeout", "The timeout of step 'a' is '24 hours', which is not a duration." },
         { Workflow("  - { id: a, type: delay }\n"), "$.steps[0]", "Delay 'a' needs 'for'" },
         { Workflow("  - { id: a, type: delay, for: 10m, until: \"2030-01-01T09:00:00Z\" }\n"), "$.steps[0].until", "has both 'for' and 'until'" },
         { Workflow("  - { id: a, type: delay, for: ten minutes }\n"), "$.steps[0].for", "is not a duration" },
@@ -113,7 +113,7 @@ public sealed class ValidationTests
         { Workflow("  - { id: a, type: script, with: { code: \"return steps.zzz.output\" } }\n"), "$.steps[0].with.code", "reads steps.zzz, but there is no step with that id" },
 
         // Durations and retries.
-        { Workflow("  - { id: a, type: transform, with: {}, timeout: 30 sec }\n"), "$.steps[0].timeout", "is not a duration. Write a whole number followed by a unit (ms, s, m, h or d), like 500ms, 30s, 10m, 24h, 7d or 1h30m." },
+        { Workflow("  - { id: a, type: transform, with: {}, timeout: 30 sec }\n"), "$.steps[0].timeout", "The timeout of step 'a' is '30 sec', which is not a duration. Write a whole number followed by a unit (ms, s, m, h or d), like 500ms, 30s, 10m, 24h, 7d or 1h30m." },
         { Workflow("  - { id: a, type: transform, with: {}, timeout: 0s }\n"), "$.steps[0].timeout", "must be longer than zero" },
         { Workflow("  - { id: a, type: transform, with: {}, timeout: -5s }\n"), "$.steps[0].timeout", "is not a duration" },
         { Workflow("  - { id: a, type: transform, with: {}, timeout: 1h1h }\n"), "$.steps[0].timeout", "is not a duration" },
@@ -155,7 +155,7 @@ public sealed class ValidationTests
         { "name: test\ntriggers:\n  - webhook: { key: a, overflow: drop }\nsteps:\n" + T, "$.triggers[0].webhook.overflow", "'overflow' must be 'reject'" },
         { "name: test\ntriggers:\n  - webhook: { key: a, signature: x }\nsteps:\n" + T, "$.triggers[0].webhook.signature", "Unknown webhook setting 'signature'" },
         { "name: test\ntriggers:\n  - cron: { timezone: UTC }\nsteps:\n" + T, "$.triggers[0].cron.expression", "A cron trigger needs an expression" },
-        { "name: test\ntriggers:\n  - cron: { expression: \"0 9 * * *\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "The cron expression '0 9 * * *' is not valid" },
+        { "name: test\ntriggers:\n  - cron: { expression: \"0 9 * * *\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "The cron expression '0 9 * * *' is not valid: it has 5 fields, the Unix crontab form, but Flowkit uses Quartz cron, which starts with a seconds field. Cron expressions here have 6 or 7 fields" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 0 25 * * ?\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "is not valid" },
         { "name: test\ntriggers:\n  - cron: { expression: \"every day\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "6 or 7 fields" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 0 9 ? * MON-FRI\", timezone: Mars/Olympus }\nsteps:\n" + T, "$.triggers[0].cron.timezone", "Unknown time zone 'Mars/Olympus'. Use an IANA time zone name" },
@@ -268,6 +268,23 @@ public sealed class ValidationTests
             "$.steps[3].message",
             "$.steps[3].retry.attempts");
         compilation.Plan.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("Asia/Seoul")]
+    [InlineData("America/New_York")]
+    [InlineData("Europe/Berlin")]
+    [InlineData("UTC")]
+    public void Compile_IanaTimeZone_IsAcceptedUnderInvariantGlobalization(string zone)
+    {
+        // The build sets InvariantGlobalization; IANA ids resolve from the system's tz database regardless.
+        AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant).Should().BeTrue();
+        invariant.Should().BeTrue();
+
+        var compilation = Yaml($"name: t\ntriggers:\n  - cron: {{ expression: \"0 0 9 ? * MON-FRI\", timezone: {zone} }}\nsteps:\n" + T);
+
+        compilation.Errors.Should().BeEmpty();
+        compilation.Definition!.Triggers.Should().Equal(new CronTrigger("0 0 9 ? * MON-FRI", zone));
     }
 
     [Theory]
