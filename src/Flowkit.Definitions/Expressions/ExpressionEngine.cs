@@ -301,15 +301,16 @@ public sealed class ExpressionEngine : IDisposable
                 _steps = new JsObject(Engine);
                 global.Set("steps", _steps);
                 var run = new JsObject(Engine);
-                run.Set("id", scope.Run.Id.ToString("D"));
-                run.Set("workflow", scope.Run.Workflow);
-                run.Set("version", scope.Run.Version);
-                run.Set("attempt", scope.Run.Attempt);
+                run.CreateDataProperty("id", scope.Run.Id.ToString("D"));
+                run.CreateDataProperty("workflow", scope.Run.Workflow);
+                run.CreateDataProperty("version", scope.Run.Version);
+                run.CreateDataProperty("attempt", scope.Run.Attempt);
                 global.Set("run", run);
                 var secrets = new JsObject(Engine);
                 foreach (var (name, value) in scope.Secrets ?? new Dictionary<string, string>())
                 {
-                    secrets.Set(name, value);
+                    // Data properties, not assignments: a name like "__proto__" must not reach a setter.
+                    secrets.CreateDataProperty(name, value);
                 }
 
                 global.Set("secrets", secrets);
@@ -439,8 +440,8 @@ public sealed class ExpressionEngine : IDisposable
         private void BindStep(string id, JsValue output)
         {
             var step = new JsObject(Engine);
-            step.Set("output", output);
-            _steps.Set(id, step);
+            step.CreateDataProperty("output", output);
+            _steps.CreateDataProperty(id, step);
         }
 
         private static ExpressionErrorKind? Classify(Exception e) => e switch
