@@ -78,7 +78,7 @@ public sealed class ExpressionEngine : IDisposable
     public bool EvaluateCondition(string expression, ExpressionScope scope)
     {
         var code = Parsed(ParseExpression(expression));
-        return Evaluate(scope, _options.Timeout, (binding, engine) => TypeConverter.ToBoolean(binding.Run(code)));
+        return Evaluate(scope, _options.Timeout, binding => TypeConverter.ToBoolean(binding.Run(code)));
     }
 
     /// <summary>Evaluates a bare expression (a surrounding <c>{{ }}</c> is allowed) to its JSON value.</summary>
@@ -86,7 +86,7 @@ public sealed class ExpressionEngine : IDisposable
     public JsonNode? EvaluateExpression(string expression, ExpressionScope scope)
     {
         var code = Parsed(ParseExpression(expression));
-        return Evaluate(scope, _options.Timeout, (binding, engine) => binding.ToNode(binding.Run(code), code));
+        return Evaluate(scope, _options.Timeout, binding => binding.ToNode(binding.Run(code), code));
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ public sealed class ExpressionEngine : IDisposable
     public JsonNode? RunScript(string code, ExpressionScope scope)
     {
         var script = Parsed(ParseScript(code));
-        return Evaluate(scope, _options.ScriptTimeout, (binding, engine) => binding.ToNode(binding.Run(script), script));
+        return Evaluate(scope, _options.ScriptTimeout, binding => binding.ToNode(binding.Run(script), script));
     }
 
     public void Dispose()
@@ -203,13 +203,13 @@ public sealed class ExpressionEngine : IDisposable
         }
     }
 
-    private T Evaluate<T>(ExpressionScope scope, TimeSpan budget, Func<Binding, Engine, T> body)
+    private T Evaluate<T>(ExpressionScope scope, TimeSpan budget, Func<Binding, T> body)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var binding = Bind(scope, budget);
         try
         {
-            return body(binding, binding.Engine);
+            return body(binding);
         }
         finally
         {
@@ -301,15 +301,16 @@ public sealed class ExpressionEngine : IDisposable
                 _steps = new JsObject(Engine);
                 global.Set("steps", _steps);
                 var run = new JsObject(Engine);
-                run.Set("id", scope.Run.Id.ToString("D"));
-                run.Set("workflow", scope.Run.Workflow);
-                run.Set("version", scope.Run.Version);
-                run.Set("attempt", scope.Run.Attempt);
+                run.CreateDataProperty("id", scope.Run.Id.ToString("D"));
+                run.CreateDataProperty("workflow", scope.Run.Workflow);
+                run.CreateDataProperty("version", scope.Run.Version);
+                run.CreateDataProperty("attempt", scope.Run.Attempt);
                 global.Set("run", run);
                 var secrets = new JsObject(Engine);
                 foreach (var (name, value) in scope.Secrets ?? new Dictionary<string, string>())
                 {
-                    secrets.Set(name, value);
+                    // Data properties, not assignments: a name like "__proto__" must not reach a setter.
+                    secrets.CreateDataProperty(name, value);
                 }
 
                 global.Set("secrets", secrets);
@@ -439,8 +440,8 @@ public sealed class ExpressionEngine : IDisposable
         private void BindStep(string id, JsValue output)
         {
             var step = new JsObject(Engine);
-            step.Set("output", output);
-            _steps.Set(id, step);
+            step.CreateDataProperty("output", output);
+            _steps.CreateDataProperty(id, step);
         }
 
         private static ExpressionErrorKind? Classify(Exception e) => e switch

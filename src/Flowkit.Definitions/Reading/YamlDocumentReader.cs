@@ -19,9 +19,9 @@ internal static partial class YamlDocumentReader
 
     public static JsonDocument Read(string text)
     {
+        var parser = new Parser(new StringReader(text));
         try
         {
-            var parser = new Parser(new StringReader(text));
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _))
             {
@@ -51,6 +51,13 @@ internal static partial class YamlDocumentReader
             }
 
             throw new DocumentFormatException($"The YAML cannot be read at line {e.Start.Line}, column {e.Start.Column}: {message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this for some unfinished documents (an unclosed [ or { at the end).
+            var at = parser.Current?.Start;
+            throw new DocumentFormatException(
+                $"The YAML cannot be read after line {at?.Line}, column {at?.Column}: it ends before a list or mapping that starts there is closed.", e);
         }
     }
 

@@ -324,7 +324,12 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             }
             catch (FormatException e)
             {
-                Error(expressionValue.Path, $"The cron expression '{text}' is not valid: {e.Message.TrimEnd('.')}. Cron expressions here have 6 or 7 fields: seconds minutes hours day-of-month month day-of-week [year], like \"0 0 9 ? * MON-FRI\" (9:00 on weekdays); use ? in one of the two day fields.");
+                const string help = "Cron expressions here have 6 or 7 fields: seconds minutes hours day-of-month month day-of-week [year], like \"0 0 9 ? * MON-FRI\" (9:00 on weekdays); use ? in one of the two day fields.";
+                // Quartz's own advice for the 5-field form names its API; say it for people instead.
+                var reason = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 5
+                    ? "it has 5 fields, the Unix crontab form, but Flowkit uses Quartz cron, which starts with a seconds field"
+                    : e.Message.TrimEnd('.');
+                Error(expressionValue.Path, $"The cron expression '{text}' is not valid: {reason}. {help}");
             }
         }
 
@@ -451,7 +456,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
 
         if (settings.TryGetValue("needs", out var needs))
         {
-            step.Needs = ReadIdList(needs, $"Step {step.Name}'s needs");
+            step.Needs = ReadIdList(needs, $"The needs of step {step.Name}");
         }
 
         if (settings.TryGetValue("timeout", out var timeout))
@@ -621,12 +626,12 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
 
         if (settings.TryGetValue("then", out var then))
         {
-            step.Then.AddRange(ReadIdList(then, $"Condition {step.Name}'s then") ?? []);
+            step.Then.AddRange(ReadIdList(then, $"The 'then' list of condition {step.Name}") ?? []);
         }
 
         if (settings.TryGetValue("else", out var otherwise))
         {
-            step.Else.AddRange(ReadIdList(otherwise, $"Condition {step.Name}'s else") ?? []);
+            step.Else.AddRange(ReadIdList(otherwise, $"The 'else' list of condition {step.Name}") ?? []);
         }
     }
 
@@ -751,7 +756,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             return false;
         }
 
-        return ExpectObject(with, $"Step {step.Name}'s 'with'", help);
+        return ExpectObject(with, $"The 'with' of step {step.Name}", help);
     }
 
     private void RequireUrl(StepDraft step, Dictionary<string, Value> fields, string withPath, string purpose)
@@ -945,7 +950,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         var text = value.Element.GetString()!;
         if (!Durations.TryParse(text, out var duration))
         {
-            Error(value.Path, $"{what} '{text}' is not a duration. {Durations.Help}");
+            Error(value.Path, $"{what} is '{text}', which is not a duration. {Durations.Help}");
             return null;
         }
 

@@ -16,6 +16,8 @@ internal sealed class DependencyGraph
     private readonly List<Edge>[] _incoming;
     private readonly List<Edge>[] _outgoing;
     private readonly List<int>[] _references;
+    private readonly List<int> _order = [];
+    private readonly bool[] _ordered;
 
     private DependencyGraph(IReadOnlyList<StepDraft> steps, List<ValidationError> errors)
     {
@@ -24,6 +26,7 @@ internal sealed class DependencyGraph
         _incoming = new List<Edge>[steps.Count];
         _outgoing = new List<Edge>[steps.Count];
         _references = new List<int>[steps.Count];
+        _ordered = new bool[steps.Count];
         for (var i = 0; i < steps.Count; i++)
         {
             _incoming[i] = [];
@@ -203,7 +206,10 @@ internal sealed class DependencyGraph
 
         while (ready.Count > 0)
         {
-            foreach (var edge in _outgoing[ready.Dequeue()])
+            var next = ready.Dequeue();
+            _order.Add(next);
+            _ordered[next] = true;
+            foreach (var edge in _outgoing[next])
             {
                 if (--waiting[edge.To] == 0)
                 {
@@ -244,7 +250,7 @@ internal sealed class DependencyGraph
             }
 
             var (path, closing) = CyclePath(circle.Min(), circleOf, descriptions.Count);
-            var text = string.Join(" -> ", path.Select(i => _steps[i].Id ?? $"step {i + 1}"));
+            var text = Describe(path);
             descriptions.Add(text);
             Error(closing.Path, $"These steps wait for each other in a circle, so none of them can ever start: {text} (each step waits for the one before it). Remove one of these dependencies.");
         }
@@ -279,6 +285,20 @@ internal sealed class DependencyGraph
         {
             Error(_steps[i].Path, $"Step {_steps[i].Name} can never run: it waits, directly or through other steps, for steps caught in the circle {descriptions[blockedBy[i]]}.");
         }
+    }
+
+    /// <summary>"a -> b -> c -> a"; a long circle shows its first and last steps and how many are between.</summary>
+    private string Describe(List<int> path)
+    {
+        const int shown = 5;
+        var names = path.Select(i => _steps[i].Id ?? $"step {i + 1}").ToList();
+        if (names.Count > (2 * shown) + 2)
+        {
+            var hidden = names.Count - (2 * shown);
+            names = [.. names.Take(shown), $"({hidden} more)", .. names.TakeLast(shown)];
+        }
+
+        return string.Join(" -> ", names);
     }
 
     /// <summary>The shortest way round the circle from <paramref name="start"/>, and the edge that closes it.</summary>
@@ -406,12 +426,14 @@ internal sealed class DependencyGraph
 
     private void CheckReads()
     {
-        var seen = new int[_steps.Count];
-        var stamp = 0;
+        if (!_steps.Any(s => s.Reads.Count > 0))
+        {
+            return;
+        }
+
+        var upstream = new Upstream(this);
         foreach (var step in _steps.Where(s => s.Reads.Count > 0))
         {
-            stamp++;
-            var ancestorsFound = false;
             var references = new SortedSet<int>();
             foreach (var read in step.Reads)
             {
@@ -427,13 +449,8 @@ internal sealed class DependencyGraph
                     continue;
                 }
 
-                if (!ancestorsFound)
-                {
-                    MarkAncestors(step.Index, seen, stamp);
-                    ancestorsFound = true;
-                }
-
-                if (seen[target] != stamp)
+                // A step stuck behind a circle is reported already; whether it would wait for the target is moot.
+                if (upstream.Knows(step.Index) && !upstream.IsUpstream(target, step.Index))
                 {
                     Error(read.Path, $"Step {step.Name} reads steps.{read.Id}, but it does not wait for '{read.Id}', so that output may not exist yet. Add '{read.Id}' to its needs, or move it after '{read.Id}'.");
                     continue;
@@ -446,22 +463,83 @@ internal sealed class DependencyGraph
         }
     }
 
-    private void MarkAncestors(int index, int[] seen, int stamp)
+    private void Error(string path, string message) => _errors.Add(new ValidationError(path, message));
+
+    /// <summary>
+    /// Which steps a step waits for, directly or through others. Up to <see cref="MaxBitSetSteps"/> steps
+    /// every step gets a bit set of its ancestors, built once in topological order (so "every step reads
+    /// the first one" stays linear); beyond that each question walks the needs backwards.
+    /// </summary>
+    private sealed class Upstream
     {
-        var frontier = new Stack<int>();
-        frontier.Push(index);
-        while (frontier.Count > 0)
+        private const int MaxBitSetSteps = 8_192;
+
+        private readonly DependencyGraph _graph;
+        private readonly ulong[]?[]? _ancestors;
+        private readonly int[] _seen;
+        private int _stamp;
+
+        public Upstream(DependencyGraph graph)
         {
-            foreach (var edge in _incoming[frontier.Pop()])
+            _graph = graph;
+            _seen = new int[graph._steps.Count];
+            if (graph._steps.Count > MaxBitSetSteps)
             {
-                if (seen[edge.From] != stamp)
+                return;
+            }
+
+            var words = (graph._steps.Count + 63) / 64;
+            _ancestors = new ulong[]?[graph._steps.Count];
+            foreach (var step in graph._order)
+            {
+                var bits = new ulong[words];
+                foreach (var edge in graph._incoming[step])
                 {
-                    seen[edge.From] = stamp;
-                    frontier.Push(edge.From);
+                    var from = _ancestors[edge.From]!;
+                    for (var w = 0; w < words; w++)
+                    {
+                        bits[w] |= from[w];
+                    }
+
+                    bits[edge.From / 64] |= 1UL << (edge.From % 64);
+                }
+
+                _ancestors[step] = bits;
+            }
+        }
+
+        /// <summary>False for steps that can never start (they have no place in the order).</summary>
+        public bool Knows(int step) => _graph._ordered[step];
+
+        public bool IsUpstream(int ancestor, int step)
+        {
+            if (_ancestors is not null)
+            {
+                return (_ancestors[step]![ancestor / 64] & (1UL << (ancestor % 64))) != 0;
+            }
+
+            _stamp++;
+            var frontier = new Stack<int>();
+            frontier.Push(step);
+            while (frontier.Count > 0)
+            {
+                foreach (var edge in _graph._incoming[frontier.Pop()])
+                {
+                    if (edge.From == ancestor)
+                    {
+                        return true;
+                    }
+
+                    if (_seen[edge.From] != _stamp)
+                    {
+                        _seen[edge.From] = _stamp;
+                        frontier.Push(edge.From);
+                    }
                 }
             }
+
+            return false;
         }
     }
 
-    private void Error(string path, string message) => _errors.Add(new ValidationError(path, message));
 }

@@ -9,8 +9,17 @@ internal static class Suggestions
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
-            var distance = Distance(wrong.ToUpperInvariant(), candidate.ToUpperInvariant());
+            var a = wrong.ToUpperInvariant();
+            var b = candidate.ToUpperInvariant();
+            var distance = Distance(a, b);
+            // A few edits for longer words, one for short ones; and words sharing their first four letters
+            // ("retries" for "retry") are close enough when they are not much longer.
             var allowed = Math.Max(1, Math.Min(3, candidate.Length / 3));
+            if (a.Length >= 4 && b.Length >= 4 && a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)))
+            {
+                allowed = 3;
+            }
+
             if (distance <= allowed && distance < bestDistance)
             {
                 best = candidate;

@@ -6,13 +6,13 @@ namespace Flowkit.Definitions.Tests.Compiler;
 /// <summary>One compiler for the whole test run (it is thread-safe), and small builders for definitions.</summary>
 internal static class Definitions
 {
-    public static ExpressionEngine Expressions { get; } = new();
+    public static ExpressionEngine SharedExpressions { get; } = new();
 
-    public static DefinitionCompiler Compiler { get; } = new(Expressions);
+    public static DefinitionCompiler SharedCompiler { get; } = new(SharedExpressions);
 
-    public static Compilation Yaml(string yaml) => Compiler.Compile(yaml, DocumentFormat.Yaml);
+    public static Compilation Yaml(string yaml) => SharedCompiler.Compile(yaml, DocumentFormat.Yaml);
 
-    public static Compilation Json(string json) => Compiler.Compile(json, DocumentFormat.Json);
+    public static Compilation Json(string json) => SharedCompiler.Compile(json, DocumentFormat.Json);
 
     /// <summary>Compiles and fails the test with every error when it is invalid.</summary>
     public static RunPlan Plan(string yaml)

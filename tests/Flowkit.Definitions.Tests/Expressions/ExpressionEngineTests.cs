@@ -74,6 +74,20 @@ public sealed class ExpressionEngineTests
     }
 
     [Fact]
+    public void EvaluateExpression_NamesLikeProto_AreOrdinaryProperties()
+    {
+        var scope = Scope with
+        {
+            StepOutputs = new Dictionary<string, JsonElement> { ["__proto__"] = Json("7") },
+            Secrets = new Dictionary<string, string> { ["__proto__"] = "hidden" },
+        };
+
+        var result = Engine.EvaluateExpression("[steps.__proto__.output, secrets.__proto__, Object.getPrototypeOf(secrets) === Object.prototype]", scope);
+
+        result!.ToJsonString().Should().Be("""[7,"hidden",true]""");
+    }
+
+    [Fact]
     public void EvaluateTemplate_SkippedStep_ReadsAsUndefined()
     {
         var result = Engine.EvaluateTemplate(JsonSerializer.SerializeToElement("{{ steps.approve.output ?? 'none' }}"), Scope);

@@ -2,18 +2,21 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Flowkit.Definitions.Validation;
+namespace Flowkit.Definitions;
 
 /// <summary>
-/// Durations as people write them: a whole number and a unit (<c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>, <c>d</c>),
+/// Durations as definitions write them: a whole number and a unit (<c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>, <c>d</c>),
 /// units from largest to smallest, each at most once: <c>500ms</c>, <c>30s</c>, <c>10m</c>, <c>24h</c>, <c>7d</c>, <c>1h30m</c>.
+/// The engine reads a delay step's <c>for</c> from <see cref="Sagas.Planning.PlanStep.Spec"/> with <see cref="TryParse"/>.
 /// </summary>
-internal static partial class Durations
+public static partial class Durations
 {
-    public const string Help = "Write a whole number followed by a unit (ms, s, m, h or d), like 500ms, 30s, 10m, 24h, 7d or 1h30m.";
+    internal const string Help = "Write a whole number followed by a unit (ms, s, m, h or d), like 500ms, 30s, 10m, 24h, 7d or 1h30m.";
 
+    /// <summary>Reads a duration; true also for <c>0s</c> (callers decide whether zero is allowed).</summary>
     public static bool TryParse(string text, out TimeSpan duration)
     {
+        ArgumentNullException.ThrowIfNull(text);
         duration = TimeSpan.Zero;
         var match = Pattern().Match(text);
         if (!match.Success || match.Length == 0)
