@@ -68,7 +68,10 @@ public sealed class DefinitionCompiler
                 draft.Message, draft.For, draft.Until, with, draft.Retry, draft.Timeout, draft.ContinueOnError));
             planSteps.Add(new PlanStep(
                 draft.Id!, draft.Index, draft.Type!, graph.Needs(draft.Index), graph.Dependents(draft.Index), spec,
-                graph.References(draft.Index), draft.Retry, draft.Timeout, draft.ContinueOnError));
+                graph.References(draft.Index), draft.Retry, draft.Timeout, draft.ContinueOnError)
+            {
+                SecretNames = SecretReferences.Find(spec),
+            });
         }
 
         var definition = new WorkflowDefinition(reader.Name, reader.Description, reader.Triggers, steps, reader.Timeout, reader.Concurrency);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Flowkit.Definitions.Expressions;
-using Flowkit.Definitions.Validation;
+using Flowkit.Definitions;
 using Flowkit.Sagas;
 using Flowkit.Sagas.Planning;
 
