@@ -1,4 +1,5 @@
 using Flowkit.Persistence.Outbox;
+using Flowkit.Persistence.Runs;
 using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<StepRow> Steps => Set<StepRow>();
 
     public DbSet<RunEventRow> RunEvents => Set<RunEventRow>();
+
+    public DbSet<RunRequestRow> RunRequests => Set<RunRequestRow>();
 
     public DbSet<StepAttemptRow> Attempts => Set<StepAttemptRow>();
 
@@ -117,6 +120,18 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.MessageId).HasColumnName("message_id");
             e.Property(x => x.Consumer).HasColumnName("consumer");
             e.Property(x => x.ReceivedAt).HasColumnName("received_at");
+        });
+
+        modelBuilder.Entity<RunRequestRow>(e =>
+        {
+            e.ToTable("run_requests");
+            e.HasKey(x => new { x.Workspace, x.Scope, x.Key });
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.Scope).HasColumnName("scope");
+            e.Property(x => x.Key).HasColumnName("key");
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
         });
 
         modelBuilder.Entity<StepAttemptRow>(e =>

@@ -29,6 +29,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IConcurrencySlots, ConcurrencySlots>();
+        services.AddScoped<Flowkit.Persistence.Runs.RunLauncher>();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();

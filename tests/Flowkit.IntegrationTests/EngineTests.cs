@@ -324,4 +324,28 @@ public sealed class EngineTests(FlowkitFixture flowkit)
             run.GetProperty("steps").EnumerateArray().Should().AllSatisfy(s => s.GetProperty("attempts").GetInt32().Should().Be(1));
         }
     }
+
+    [Fact]
+    public async Task ManualRun_SameIdempotencyKeyConcurrently_StartsOneRun()
+    {
+        var name = Api.UniqueName("idem");
+        await Client.CreateWorkflowAsync($"name: {name}\nsteps:\n  - {{ id: a, type: transform, with: {{ ok: true }} }}\n");
+        var key = Guid.NewGuid().ToString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/workflows/{name}/runs")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { input = new { n = 1 } }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
+            response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+            return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
+        }));
+
+        answers.Select(a => a.GetProperty("runId").GetGuid()).Distinct().Should().ContainSingle();
+        answers.Count(a => !a.GetProperty("duplicate").GetBoolean()).Should().Be(1);
+        (await flowkit.ScalarAsync<long>("SELECT count(*) FROM runs WHERE workflow = @w", ("w", name))).Should().Be(1);
+    }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Flowkit.Contracts;
 using Flowkit.Persistence;
+using Flowkit.Persistence.Runs;
 using Flowkit.Sagas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,8 +35,7 @@ public static class RunsApi
         StartRunRequest? body,
         HttpContext context,
         FlowkitDbContext db,
-        IOutbox outbox,
-        TimeProvider time,
+        RunLauncher launcher,
         CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
@@ -58,32 +57,15 @@ public static class RunsApi
         }
 
         var input = body?.Input is { ValueKind: not JsonValueKind.Undefined } given ? given.GetRawText() : "{}";
-        var now = time.GetUtcNow();
-        var run = new RunState
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > 200)
         {
-            CorrelationId = Guid.CreateVersion7(),
-            CurrentState = "Pending",
-            Workspace = workspace,
-            WorkflowId = workflow.Id,
-            Workflow = workflow.Name,
-            Version = version,
-            Input = input,
-            CreatedAt = now,
-        };
-        db.Runs.Add(run);
-        db.RunEvents.Add(new RunEventRow
-        {
-            RunId = run.CorrelationId,
-            Workspace = workspace,
-            Type = RunEventTypes.RunCreated,
-            Timestamp = now,
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-        });
-        // The run and its StartRun message commit together (outbox): a 202 is never lost.
-        outbox.Send(EngineQueues.Runs, new StartRun { RunId = run.CorrelationId, Timestamp = now }, run.CorrelationId);
-        await db.SaveChangesAsync(cancellationToken);
+            return Problems.Problems.Validation("headers.Idempotency-Key", "The Idempotency-Key header is longer than 200 characters.");
+        }
 
-        return TypedResults.Accepted($"/api/v1/runs/{run.CorrelationId}", new StartRunResponse(run.CorrelationId, "pending", version));
+        var launched = await launcher.StartAsync(workflow, version, input, $"workflow:{workflow.Id}", key.Length == 0 ? null : key, cancellationToken);
+        context.Response.Headers["Location"] = $"/api/v1/runs/{launched.RunId}";
+        return TypedResults.Accepted($"/api/v1/runs/{launched.RunId}", new StartRunResponse(launched.RunId, "pending", launched.Version, launched.Duplicate));
     }
 
     internal static async Task<Results<Ok<Page<RunSummary>>, ProblemHttpResult>> ListAsync(
@@ -164,7 +146,12 @@ public static class RunsApi
 /// <param name="Version">The version to run; the latest when omitted.</param>
 public sealed record StartRunRequest(JsonElement? Input, int? Version);
 
-public sealed record StartRunResponse(Guid RunId, string Status, int Version);
+/// <summary>The answer to a run request.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Status">Its status when answered (pending).</param>
+/// <param name="Version">The workflow version it runs.</param>
+/// <param name="Duplicate">True when the request's Idempotency-Key matched an earlier request: this is that run.</param>
+public sealed record StartRunResponse(Guid RunId, string Status, int Version, bool Duplicate = false);
 
 public sealed record RunResponse(
     Guid Id,

@@ -1,0 +1,20 @@
+namespace Flowkit.Persistence.Runs;
+
+/// <summary>
+/// The deduplication record of a run request (<c>run_requests</c>): one row per (workspace, scope, key), written
+/// in the same transaction as the run it started. The primary key is the arbiter: a second request with the same
+/// key can never start a second run, whatever a cache said.
+/// </summary>
+public sealed class RunRequestRow
+{
+    public string Workspace { get; set; } = "";
+
+    /// <summary>Where the key is unique: <c>workflow:{id}</c> for manual runs, <c>hook:{key}</c>, <c>cron:{trigger}</c>.</summary>
+    public string Scope { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    public Guid RunId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
