@@ -40,5 +40,9 @@ run: services-up ## Services up, migrations, the all-in-one host on http://127.0
 	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \
 	  dotnet run --project src/Flowkit.Host --no-build --no-launch-profile
 
+bench: services-up ## Engine benchmark beside this machine's ceilings (figures go to docs/benchmarks.md)
+	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet
+	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll $(BENCH_ARGS)
+
 clean: ## Remove build output
 	dotnet clean Flowkit.sln $(DOTNET_FLAGS) -v quiet

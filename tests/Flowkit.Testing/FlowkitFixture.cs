@@ -152,6 +152,17 @@ public class FlowkitFixture : IAsyncLifetime
 /// <summary>One Flowkit host process in memory (the real Program), talking to the real services.</summary>
 public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, string roles) : WebApplicationFactory<Program>
 {
+    static FlowkitHost()
+    {
+        // WebApplicationFactory finds the host's content root from a manifest next to test assemblies; a plain
+        // executable (the benchmark) has none, so name it the documented way.
+        const string variable = "ASPNETCORE_TEST_CONTENTROOT_FLOWKIT_HOST";
+        if (Environment.GetEnvironmentVariable(variable) is null)
+        {
+            Environment.SetEnvironmentVariable(variable, Path.Combine(ServiceEndpoints.RepositoryRoot(), "src", "Flowkit.Host"));
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
