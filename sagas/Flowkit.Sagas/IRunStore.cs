@@ -21,10 +21,8 @@ public interface IRunStore
     /// <summary>Marks every step of the run that has not ended as cancelled (the run ended without them).</summary>
     Task CancelOpenStepsAsync(Guid runId, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>Records an attempt that has ended.</summary>
     void AddAttempt(StepAttemptRow attempt);
-
-    /// <summary>One attempt row, tracked for update (null if it was never recorded).</summary>
-    Task<StepAttemptRow?> GetAttemptAsync(Guid runId, string stepId, int attempt, CancellationToken cancellationToken);
 
     void AddApproval(ApprovalRow approval);
 

@@ -14,13 +14,17 @@ namespace Flowkit.Sagas;
 /// </summary>
 public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time, IOptions<EngineOptions> options)
 {
-    private const string TimeoutTimer = "timeout";
     private const string RetryTimer = "retry";
     private const string DelayTimer = "delay";
     private const string ApprovalTimer = "approval";
     private const string RunTimer = "run-timeout";
 
     private readonly EngineOptions _options = options.Value;
+
+    /// <summary>When the worker started the attempt being finished in this transition (from its report).</summary>
+    private DateTimeOffset? _attemptStartedAt;
+
+    private readonly List<RunLifecycleEvent> _timeline = [];
 
     public async Task StartAsync(ConsumeContext context, RunState run)
     {
@@ -90,14 +94,9 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         }
 
         var now = time.GetUtcNow();
-        await outbox.CancelAsync(TimerTokens.For(TimeoutTimer, run.CorrelationId, row.StepId, row.Attempt), context.CancellationToken);
         AddEvent(run, RunEventTypes.StepStarted, message.StartedAt, row.StepId, row.Attempt);
         row.StartedAt ??= message.StartedAt;
-        var attempt = await store.GetAttemptAsync(run.CorrelationId, row.StepId, row.Attempt, context.CancellationToken);
-        if (attempt is not null)
-        {
-            attempt.StartedAt = message.StartedAt;
-        }
+        _attemptStartedAt = message.StartedAt;
 
         if (message.Succeeded)
         {
@@ -159,7 +158,8 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         }
 
         var now = time.GetUtcNow();
-        AddEvent(run, RunEventTypes.StepStarted, row.StartedAt ?? now, row.StepId, row.Attempt);
+        AddEvent(run, RunEventTypes.StepStarted, row.AttemptDispatchedAt ?? now, row.StepId, row.Attempt);
+        _attemptStartedAt = row.AttemptDispatchedAt;
         var output = JsonSerializer.SerializeToElement(new { waitedUntil = message.Timestamp, resumedAt = now });
         await SucceedAsync(context, run, plan, row, output, now, now);
         await CompleteIfDoneAsync(run, now, context.CancellationToken);
@@ -177,6 +177,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
 
         var now = time.GetUtcNow();
         await outbox.CancelAsync(TimerTokens.For(ApprovalTimer, run.CorrelationId, row.StepId, row.Attempt), context.CancellationToken);
+        _attemptStartedAt = row.AttemptDispatchedAt;
         run.OpenApprovals--;
         var decision = message.Approved ? "approved" : "rejected";
         AddEvent(run, RunEventTypes.ApprovalDecided, message.Timestamp, row.StepId, row.Attempt,
@@ -214,6 +215,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         }
 
         run.OpenApprovals--;
+        _attemptStartedAt = row.AttemptDispatchedAt;
         AddEvent(run, RunEventTypes.ApprovalDecided, now, row.StepId, row.Attempt, JsonSerializer.Serialize(new { decision = "expired" }));
         await FailAttemptAsync(context, run, plan, row,
             new StepError("Nobody decided before the approval expired; it counts as rejected.", false, "expired"), now, now, "failed");
@@ -250,7 +252,11 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
             return (plan, null);
         }
 
-        var steps = await store.GetStepsAsync(run.CorrelationId, [stepId], context.CancellationToken);
+        // The step and its dependents in one read: advancing the run needs the dependents next.
+        var dependents = plan[stepId].Dependents;
+        var wanted = new List<string>(dependents.Count + 1) { stepId };
+        wanted.AddRange(dependents);
+        var steps = await store.GetStepsAsync(run.CorrelationId, wanted, context.CancellationToken);
         return steps.TryGetValue(stepId, out var row) && row.Status == expected && row.Attempt == attempt
             ? (plan, row)
             : (plan, null);
@@ -268,7 +274,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
             row.ConditionResult = ReadConditionResult(output);
         }
 
-        await FinishAttemptAsync(run, row, "succeeded", at, null, context.CancellationToken);
+        FinishAttempt(run, row, "succeeded", at, null);
         run.RemainingSteps--;
         AddEvent(run, RunEventTypes.StepSucceeded, at, row.StepId, row.Attempt);
         await PropagateAsync(context, run, plan, row.StepId, SourceOutcome.Finished, row.ConditionResult, now);
@@ -278,7 +284,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
     {
         var step = plan[row.StepId];
         row.Error = error.Message;
-        await FinishAttemptAsync(run, row, attemptStatus, at, error.Message, context.CancellationToken);
+        FinishAttempt(run, row, attemptStatus, at, error.Message);
         var retryIn = Backoff.NextDelay(step.Retry, row.Attempt, error.Retryable, Random.Shared.NextDouble());
         if (retryIn is { } delay)
         {
@@ -356,8 +362,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         row.Attempt++;
         AddEvent(run, RunEventTypes.StepReady, now, row.StepId, row.Attempt);
         var outputs = await ReferencedOutputsAsync(run, step, cancellationToken);
-        var attempt = new StepAttemptRow { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, DispatchedAt = now };
-        store.AddAttempt(attempt);
+        row.AttemptDispatchedAt = now;
 
         switch (step.Type)
         {
@@ -371,15 +376,12 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     row.Status = StepStatus.Running;
-                    attempt.Status = "running";
                     await FailAttemptAsync(context, run, plan, row, new StepError($"The delay's end could not be worked out: {ex.Message}", false, "expression"), now, now, "failed");
                     return;
                 }
 
                 row.Status = StepStatus.Waiting;
                 row.StartedAt = now;
-                attempt.Status = "waiting";
-                attempt.StartedAt = now;
                 outbox.Schedule(new DelayElapsed { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = until },
                     until, TimerTokens.For(DelayTimer, run.CorrelationId, row.StepId, row.Attempt), run.CorrelationId);
                 return;
@@ -395,15 +397,12 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     row.Status = StepStatus.Running;
-                    attempt.Status = "running";
                     await FailAttemptAsync(context, run, plan, row, new StepError($"The approval message could not be built: {ex.Message}", false, "expression"), now, now, "failed");
                     return;
                 }
 
                 row.Status = StepStatus.Waiting;
                 row.StartedAt = now;
-                attempt.Status = "waiting";
-                attempt.StartedAt = now;
                 run.OpenApprovals++;
                 var expiresAt = step.Timeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
                 store.AddApproval(new ApprovalRow
@@ -428,11 +427,11 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         }
 
         row.Status = StepStatus.Running;
-        attempt.Status = "running";
         var sealedSecrets = step.SecretNames.Count == 0
             ? new Dictionary<string, string>()
             : await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken);
         var deadline = now + (step.Timeout ?? _options.DefaultStepTimeout);
+        row.DeadlineAt = deadline;
         outbox.Send(StepQueues.For(step.Type), new ExecuteStep
         {
             RunId = run.CorrelationId,
@@ -449,8 +448,6 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
             Deadline = deadline,
             Timestamp = now,
         }, run.CorrelationId);
-        outbox.Schedule(new StepTimedOut { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = deadline },
-            deadline, TimerTokens.For(TimeoutTimer, run.CorrelationId, row.StepId, row.Attempt), run.CorrelationId);
     }
 
     private async Task<Dictionary<string, JsonElement>> ReferencedOutputsAsync(RunState run, PlanStep step, CancellationToken cancellationToken)
@@ -473,15 +470,22 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         return outputs;
     }
 
-    private async Task FinishAttemptAsync(RunState run, StepRow row, string status, DateTimeOffset at, string? error, CancellationToken cancellationToken)
+    /// <summary>Writes the history row of the attempt that just ended.</summary>
+    private void FinishAttempt(RunState run, StepRow row, string status, DateTimeOffset at, string? error)
     {
-        var attempt = await store.GetAttemptAsync(run.CorrelationId, row.StepId, row.Attempt, cancellationToken);
-        if (attempt is not null)
+        row.DeadlineAt = null;
+        store.AddAttempt(new StepAttemptRow
         {
-            attempt.Status = status;
-            attempt.FinishedAt = at;
-            attempt.Error = error;
-        }
+            RunId = run.CorrelationId,
+            StepId = row.StepId,
+            Attempt = row.Attempt,
+            Status = status,
+            DispatchedAt = row.AttemptDispatchedAt ?? at,
+            StartedAt = _attemptStartedAt,
+            FinishedAt = at,
+            Error = error,
+        });
+        _attemptStartedAt = null;
     }
 
     private async Task FailRunAsync(RunState run, string error, DateTimeOffset now, CancellationToken cancellationToken)
@@ -533,6 +537,31 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
             ? r.GetBoolean()
             : null;
 
+    /// <summary>
+    /// Publishes the events this transition added as one message (one outbox row and one broker publish per
+    /// transition, not per event). Called once at the end of every transition.
+    /// </summary>
+    public void PublishTimeline(RunState run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (_timeline.Count == 0 || !_options.PublishLifecycleEvents)
+        {
+            _timeline.Clear();
+            return;
+        }
+
+        outbox.Publish(new RunTimelineAppended
+        {
+            RunId = run.CorrelationId,
+            Workspace = run.Workspace,
+            Workflow = run.Workflow,
+            Version = run.Version,
+            Events = [.. _timeline],
+            Timestamp = _timeline[^1].Timestamp,
+        }, run.CorrelationId);
+        _timeline.Clear();
+    }
+
     private void AddEvent(RunState run, string type, DateTimeOffset at, string? stepId = null, int? attempt = null, string? data = null)
     {
         var traceId = Activity.Current?.TraceId.ToString();
@@ -547,21 +576,18 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
             Data = data,
             TraceId = traceId,
         });
-        if (_options.PublishLifecycleEvents)
+        _timeline.Add(new RunLifecycleEvent
         {
-            outbox.Publish(new RunLifecycleEvent
-            {
-                Type = type,
-                RunId = run.CorrelationId,
-                Workspace = run.Workspace,
-                Workflow = run.Workflow,
-                Version = run.Version,
-                StepId = stepId,
-                Attempt = attempt,
-                Timestamp = at,
-                TraceId = traceId,
-                Data = data,
-            }, run.CorrelationId);
-        }
+            Type = type,
+            RunId = run.CorrelationId,
+            Workspace = run.Workspace,
+            Workflow = run.Workflow,
+            Version = run.Version,
+            StepId = stepId,
+            Attempt = attempt,
+            Timestamp = at,
+            TraceId = traceId,
+            Data = data,
+        });
     }
 }

@@ -33,6 +33,15 @@ public sealed class StepRow
 
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>When the current attempt was dispatched; its history row is written when it ends.</summary>
+    public DateTimeOffset? AttemptDispatchedAt { get; set; }
+
+    /// <summary>
+    /// When the current attempt of a running worker step times out. A durable deadline in the step's own row:
+    /// the timeout sweeper finds passed deadlines and tells the saga, so a dispatch costs no extra timer row.
+    /// </summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 }
 

@@ -14,6 +14,7 @@ public static class EngineServiceCollectionExtensions
         services.AddScoped<RunDriver>();
         services.AddScoped(typeof(RunActivity<>));
         services.AddSingleton<IEngineExpressions, EngineExpressions>();
+        services.AddFlowkitTimeoutSweeper();
         return services;
     }
 

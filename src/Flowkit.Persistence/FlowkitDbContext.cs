@@ -228,6 +228,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.ConditionResult).HasColumnName("condition_result");
         e.Property(x => x.StartedAt).HasColumnName("started_at");
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+        e.Property(x => x.AttemptDispatchedAt).HasColumnName("attempt_dispatched_at");
+        e.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
         e.Ignore(x => x.Counters);
         e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
     }

@@ -55,6 +55,14 @@ public static class PersistenceServiceCollectionExtensions
             // model against them; the migration tests check that the model matches the schema instead.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
 
+    /// <summary>The engine's timeout sweeper: passed attempt deadlines become StepTimedOut messages.</summary>
+    public static IServiceCollection AddFlowkitTimeoutSweeper(this IServiceCollection services)
+    {
+        services.AddOptions<SweeperOptions>().BindConfiguration(SweeperOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<TimeoutSweeper>();
+        return services;
+    }
+
     /// <summary>Registers the run saga's PostgreSQL repository (row lock per run) on a saga registration.</summary>
     public static void UseFlowkitRunRepository(this ISagaRegistrationConfigurator<RunState> saga)
     {

@@ -26,6 +26,7 @@ public sealed class RunActivity<TMessage>(RunDriver driver) : IStateMachineActiv
             _ => throw new NotSupportedException($"The run saga has no handler for {typeof(TMessage).Name}."),
         };
         await task;
+        driver.PublishTimeline(run);
         await next.Execute(context);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Runs;
 using Flowkit.Sagas;
+using Flowkit.Sagas.Planning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -185,7 +186,13 @@ public sealed record StepResponse(
         new(row.StepId, row.Status.ToString().ToLowerInvariant(), row.Attempt,
             row.Output is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Output),
             row.Error, row.StartedAt, row.FinishedAt,
-            attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)).ToArray());
+            [.. attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)), .. InFlight(row)]);
+
+    /// <summary>The attempt under way (its history row is written when it ends).</summary>
+    private static IEnumerable<AttemptResponse> InFlight(StepRow row) =>
+        row.Status is StepStatus.Running or StepStatus.Waiting && row.AttemptDispatchedAt is { } dispatched
+            ? [new AttemptResponse(row.Attempt, row.Status.ToString().ToLowerInvariant(), dispatched, row.Status == StepStatus.Waiting ? dispatched : null, null, null)]
+            : [];
 }
 
 /// <summary>One attempt of a step: number, when it was dispatched, started and ended, and its error.</summary>

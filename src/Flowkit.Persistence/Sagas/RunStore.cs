@@ -11,7 +11,6 @@ namespace Flowkit.Persistence.Sagas;
 internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
 {
     private readonly Dictionary<(Guid RunId, string StepId), StepRow> _steps = [];
-    private readonly Dictionary<(Guid RunId, string StepId, int Attempt), StepAttemptRow> _attempts = [];
 
     public ValueTask<RunPlan> GetPlanAsync(Guid workflowId, int version, CancellationToken cancellationToken) =>
         plans.GetAsync(db, workflowId, version, cancellationToken);
@@ -73,28 +72,7 @@ internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
         }
     }
 
-    public void AddAttempt(StepAttemptRow attempt)
-    {
-        ArgumentNullException.ThrowIfNull(attempt);
-        _attempts[(attempt.RunId, attempt.StepId, attempt.Attempt)] = attempt;
-        db.Attempts.Add(attempt);
-    }
-
-    public async Task<StepAttemptRow?> GetAttemptAsync(Guid runId, string stepId, int attempt, CancellationToken cancellationToken)
-    {
-        if (_attempts.TryGetValue((runId, stepId, attempt), out var row))
-        {
-            return row;
-        }
-
-        row = await db.Attempts.SingleOrDefaultAsync(a => a.RunId == runId && a.StepId == stepId && a.Attempt == attempt, cancellationToken);
-        if (row is not null)
-        {
-            _attempts[(runId, stepId, attempt)] = row;
-        }
-
-        return row;
-    }
+    public void AddAttempt(StepAttemptRow attempt) => db.Attempts.Add(attempt);
 
     public void AddApproval(ApprovalRow approval) => db.Approvals.Add(approval);
 

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using System.Text;
+using Flowkit.Contracts;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flowkit.Persistence.Sagas;
+
+/// <summary>
+/// Finds running steps whose attempt deadline has passed (a worker died or hangs) and tells the run saga. The
+/// deadline is durable state in the step row, so this works after any restart; each timeout is sent with a
+/// MessageId derived from (run, step, attempt), so repeats from another engine or a later sweep are recognised by
+/// the saga's inbox, and a late one is ignored by state.
+/// </summary>
+internal sealed partial class TimeoutSweeper(
+    IServiceScopeFactory scopes, IBus bus, TimeProvider time, IOptions<SweeperOptions> options, ILogger<TimeoutSweeper> logger) : BackgroundService
+{
+    private readonly Dictionary<Guid, DateTimeOffset> _recentlySent = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FlowkitDbContext>();
+        var due = await db.Steps.AsNoTracking()
+            .Where(s => s.Status == Flowkit.Sagas.Planning.StepStatus.Running && s.DeadlineAt != null && s.DeadlineAt <= now)
+            .OrderBy(s => s.DeadlineAt)
+            .Select(s => new { s.RunId, s.StepId, s.Attempt })
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+
+        foreach (var stale in _recentlySent.Where(e => now - e.Value > options.Value.ResendAfter).Select(e => e.Key).ToList())
+        {
+            _recentlySent.Remove(stale);
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{EngineQueues.Runs}"));
+        foreach (var step in due)
+        {
+            var messageId = MessageIdFor(step.RunId, step.StepId, step.Attempt);
+            if (!_recentlySent.TryAdd(messageId, now))
+            {
+                continue;
+            }
+
+            await endpoint.Send(
+                new StepTimedOut { RunId = step.RunId, StepId = step.StepId, Attempt = step.Attempt, Timestamp = now },
+                Pipe.Execute<SendContext>(c => c.MessageId = messageId),
+                cancellationToken);
+        }
+
+        LogSent(logger, due.Count);
+    }
+
+    private static Guid MessageIdFor(Guid runId, string stepId, int attempt)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"timeout|{runId:N}|{stepId}|{attempt}"), hash);
+        return new Guid(hash[..16]);
+    }
+
+    [LoggerMessage(2301, LogLevel.Information, "{Count} step attempts passed their deadline; the saga was told")]
+    private static partial void LogSent(ILogger logger, int count);
+
+    [LoggerMessage(2302, LogLevel.Warning, "Timeout sweep failed; it runs again at the next interval")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Timeout sweeper settings.</summary>
+public sealed class SweeperOptions
+{
+    public const string Section = "Flowkit:Engine:Timeouts";
+
+    /// <summary>How often passed deadlines are looked for (the precision of step timeouts).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Deadlines handled per sweep.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>A timeout not yet acted on is sent again after this long (the first may have been lost).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(30);
+}
