@@ -1,4 +1,5 @@
 using Flowkit.Api.Runs;
+using Flowkit.Api.Secrets;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
@@ -19,6 +20,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
+        services.AddFlowkitSecrets();
         return services;
     }
 
@@ -28,6 +30,7 @@ public static class ApiServiceCollectionExtensions
         routes.MapOpenApi("/openapi/{documentName}.json");
         routes.MapWorkflowsApi();
         routes.MapRunsApi();
+        routes.MapSecretsApi();
         return routes;
     }
 }

@@ -1,3 +1,4 @@
+using Flowkit.Persistence.Secrets;
 using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<StepRow> Steps => Set<StepRow>();
 
     public DbSet<RunEventRow> RunEvents => Set<RunEventRow>();
+
+    public DbSet<SecretRow> Secrets => Set<SecretRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -83,6 +86,18 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.Data).HasColumnName("data").HasColumnType("jsonb");
             e.Property(x => x.TraceId).HasColumnName("trace_id");
             e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
+
+        modelBuilder.Entity<SecretRow>(e =>
+        {
+            e.ToTable("secrets");
+            e.HasKey(x => new { x.Workspace, x.Name });
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.Name).HasColumnName("name").UseCollation("C");
+            e.Property(x => x.SealedValue).HasColumnName("sealed_value");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.HasOne<WorkspaceRow>().WithMany().HasForeignKey(x => x.Workspace);
         });
     }
 

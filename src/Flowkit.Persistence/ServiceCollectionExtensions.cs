@@ -2,6 +2,7 @@ using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Sagas;
+using Flowkit.Persistence.Secrets;
 using Flowkit.Sagas;
 using MassTransit;
 using MassTransit.Configuration;
@@ -24,6 +25,7 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddSingleton<PlanCache>();
         services.AddScoped<IRunStore, RunStore>();
+        services.AddScoped<SecretStore>();
         return services;
     }
 
