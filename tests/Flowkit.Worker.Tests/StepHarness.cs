@@ -18,7 +18,7 @@ internal sealed class StepHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public StepHarness(IDictionary<string, string?>? settings = null, string environment = "Production")
+    public StepHarness(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
@@ -26,6 +26,7 @@ internal sealed class StepHarness : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<IHostEnvironment>(new TestEnvironment(environment));
         services.AddFlowkitWorker();
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
