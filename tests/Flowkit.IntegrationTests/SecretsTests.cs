@@ -136,6 +136,15 @@ public sealed class SecretsTests(FlowkitFixture flowkit)
         response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
     }
 
+    [Fact]
+    public async Task OpenApi_DescribesTheSecretsEndpoints()
+    {
+        var paths = JsonDocument.Parse(await flowkit.Client.GetStringAsync("/openapi/v1.json", Cancel)).RootElement.GetProperty("paths");
+
+        paths.GetProperty("/api/v1/secrets/{name}").EnumerateObject().Select(p => p.Name).Should().Contain(["put", "delete"]);
+        paths.GetProperty("/api/v1/secrets").EnumerateObject().Select(p => p.Name).Should().Contain("get");
+    }
+
     internal static string SecretName() => $"s_{Guid.NewGuid():N}"[..22];
 
     private async Task PutAsync(string name, string value, HttpStatusCode expected)

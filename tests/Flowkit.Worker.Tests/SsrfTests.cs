@@ -27,6 +27,10 @@ public sealed class SsrfTests
     [InlineData("http://[::ffff:10.0.0.1]/", "private (10.0.0.0/8)")]
     [InlineData("http://[64:ff9b::a00:1]/", "private (10.0.0.0/8), embedded")]
     [InlineData("http://224.0.0.1/", "multicast")]
+    [InlineData("http://2130706433/", "loopback")]
+    [InlineData("http://0x7f000001/", "loopback")]
+    [InlineData("http://127.1/", "loopback")]
+    [InlineData("http://017700000001/", "loopback")]
     public async Task Http_PrivateAddress_IsRefusedWithoutRetry(string url, string reason)
     {
         await using var worker = new StepHarness();

@@ -177,7 +177,13 @@ internal sealed class OutboundHttp(IHttpClientFactory clients, IOptions<HttpStep
         string? contentType,
         string idempotencyKey)
     {
-        var message = new HttpRequestMessage(method, url);
+        var message = new HttpRequestMessage(method, url)
+        {
+            // HTTP/3 runs over QUIC, which does not pass through ConnectCallback and so not through the SSRF guard:
+            // never upgrade past the version asked for (HTTP/1.1; HTTP/2 only by negotiation on the guarded TCP connection).
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         try
         {
             if (body is not null)
