@@ -33,6 +33,7 @@ test: services-up build ## Services up, build, run every test
 test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Definitions.Tests --no-build
 	dotnet test --project tests/Flowkit.Sagas.Tests --no-build
+	dotnet test --project tests/Flowkit.Worker.Tests --no-build
 
 run: services-up ## Services up, migrations, the all-in-one host on http://127.0.0.1:8080 with examples/ loaded
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Debug -v quiet

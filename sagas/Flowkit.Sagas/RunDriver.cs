@@ -430,6 +430,13 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         var sealedSecrets = step.SecretNames.Count == 0
             ? new Dictionary<string, string>()
             : await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken);
+        if (step.SecretNames.FirstOrDefault(name => !sealedSecrets.ContainsKey(name)) is { } missing)
+        {
+            await FailAttemptAsync(context, run, plan, row,
+                new StepError($"The secret '{missing}' is not set in workspace '{run.Workspace}'. Set it with PUT /api/v1/secrets/{missing}.", false, "secret_missing"), now, now, "failed");
+            return;
+        }
+
         var deadline = now + (step.Timeout ?? _options.DefaultStepTimeout);
         row.DeadlineAt = deadline;
         outbox.Send(StepQueues.For(step.Type), new ExecuteStep

@@ -1,4 +1,5 @@
 using Flowkit.Api.Runs;
+using Flowkit.Api.Secrets;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
@@ -19,6 +20,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
+        services.AddFlowkitSecrets();
         return services;
     }
 
@@ -29,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         routes.MapWorkflowsApi();
         routes.MapRunsApi();
         routes.MapRunControlsApi();
+        routes.MapSecretsApi();
         return routes;
     }
 }

@@ -1,5 +1,6 @@
 using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Runs;
+using Flowkit.Persistence.Secrets;
 using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
@@ -53,6 +54,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         _outboxDue = null;
         return due;
     }
+    public DbSet<SecretRow> Secrets => Set<SecretRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -184,6 +186,18 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.Data).HasColumnName("data").HasColumnType("jsonb");
             e.Property(x => x.TraceId).HasColumnName("trace_id");
             e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
+
+        modelBuilder.Entity<SecretRow>(e =>
+        {
+            e.ToTable("secrets");
+            e.HasKey(x => new { x.Workspace, x.Name });
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.Name).HasColumnName("name").UseCollation("C");
+            e.Property(x => x.SealedValue).HasColumnName("sealed_value");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.HasOne<WorkspaceRow>().WithMany().HasForeignKey(x => x.Workspace);
         });
     }
 

@@ -3,6 +3,7 @@ using Flowkit.Definitions.Expressions;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Sagas;
+using Flowkit.Persistence.Secrets;
 using Flowkit.Sagas;
 using MassTransit;
 using MassTransit.Configuration;
@@ -35,6 +36,7 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddSingleton<PlanCache>();
         services.AddScoped<IRunStore, RunStore>();
+        services.AddScoped<SecretStore>();
         return services;
     }
 

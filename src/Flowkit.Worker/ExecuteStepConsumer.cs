@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Flowkit.Contracts;
 using Flowkit.Definitions.Expressions;
+using Flowkit.Definitions.Secrets;
 using Flowkit.Worker.Steps;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -11,14 +13,37 @@ namespace Flowkit.Worker;
 /// Runs one attempt of one step and reports the outcome as <see cref="StepFinished"/>. A step failing is data, not
 /// an exception: only infrastructure faults (the broker unreachable while reporting) escape to transport retry.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Secrets arrive sealed (<see cref="ExecuteStep.SealedSecrets"/>) and are unsealed only here, for the step's
+/// expressions; every value is masked (<c>***</c>) in the output and the error before they are published or logged.
+/// </para>
+/// <para>
+/// Time: the attempt is cancelled at <see cref="ExecuteStep.Deadline"/> and reported as a retryable timeout; a
+/// message whose deadline passed while it waited in the queue is reported so without running the step.
+/// </para>
+/// <para>
+/// Shutdown: MassTransit stops taking messages, then waits for running consumers. After
+/// <see cref="WorkerOptions.ShutdownGracePeriod"/> it cancels <c>ConsumeContext.CancellationToken</c>; the
+/// step is then abandoned without a report and the exception lets MassTransit return the message to the queue
+/// (nack with requeue; had the channel closed first, RabbitMQ requeues the unacknowledged message itself), so
+/// another worker runs the same attempt again with the same idempotency key. Steps run at least once.
+/// </para>
+/// </remarks>
 [ExcludeFromConfigureEndpoints]
-public sealed class ExecuteStepConsumer(StepExecutors executors, TimeProvider time, ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
+public sealed class ExecuteStepConsumer(
+    StepExecutors executors,
+    SecretBox secretBox,
+    TimeProvider time,
+    WorkerMetrics metrics,
+    ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
 {
     public async Task Consume(ConsumeContext<ExecuteStep> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var command = context.Message;
         var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
             ["RunId"] = command.RunId,
@@ -27,41 +52,105 @@ public sealed class ExecuteStepConsumer(StepExecutors executors, TimeProvider ti
             ["Workflow"] = command.Workflow,
         });
 
-        using var deadline = new CancellationTokenSource();
-        if (command.Deadline is { } due)
+        StepFinished finished;
+        if (command.Deadline is { } expired && expired <= startedAt)
         {
-            deadline.CancelAfter(Clamp(due - startedAt));
+            Log.StepExpired(logger, command.StepType, expired);
+            finished = Failed(command, startedAt, new StepError(
+                $"The attempt's deadline ({expired:O}) passed while it waited in the queue, so it was not started. Are the workers keeping up?",
+                true,
+                "timeout"));
+        }
+        else
+        {
+            try
+            {
+                finished = await RunAsync(context, command, startedAt);
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                Log.StepInterrupted(logger, command.StepType);
+                metrics.Finished(command.StepType, "interrupted", time.GetElapsedTime(started));
+                throw;
+            }
         }
 
+        metrics.Finished(command.StepType, finished.Succeeded ? "succeeded" : "failed", time.GetElapsedTime(started));
+
+        // The attempt is done: its report must not be lost to a shutdown that begins now, or the step would run again.
+        await context.Publish(finished, CancellationToken.None);
+    }
+
+    private async Task<StepFinished> RunAsync(ConsumeContext context, ExecuteStep command, DateTimeOffset startedAt)
+    {
+        using var deadline = command.Deadline is { } due
+            ? new CancellationTokenSource(due - startedAt, time)
+            : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
-        StepFinished finished;
+        var masker = SecretMasker.None;
         try
         {
+            var secrets = Unseal(command);
+            masker = new SecretMasker(secrets.Values);
             var executor = executors.Find(command.StepType)
                 ?? throw new StepFailedException($"This worker has no executor for step type '{command.StepType}'.", false, "unsupported");
-            var scopeData = new ExpressionScope(
+            var scope = new ExpressionScope(
                 command.Input,
                 command.StepOutputs,
-                new RunInfo(command.RunId, command.Workflow, command.Version, command.Attempt));
-            var output = await executor.ExecuteAsync(new StepRequest(command, scopeData), linked.Token);
-            finished = Finished(command, startedAt, true, output is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(output), null);
+                new RunInfo(command.RunId, command.Workflow, command.Version, command.Attempt),
+                secrets);
+            var output = masker.Apply(await executor.ExecuteAsync(new StepRequest(command, scope), linked.Token));
             Log.StepSucceeded(logger, command.StepType);
+            return Finished(command, startedAt, true, Serialize(output), null);
         }
         catch (StepFailedException ex)
         {
-            finished = Failed(command, startedAt, new StepError(ex.Message, ex.Retryable, ex.Code));
+            return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), ex.Retryable, ex.Code));
         }
         catch (ExpressionException ex)
         {
-            finished = Failed(command, startedAt, new StepError(ex.Message, false, "expression"));
+            return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), false, "expression"));
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            finished = Failed(command, startedAt, new StepError($"The step did not finish within its timeout (deadline {command.Deadline:O}).", true, "timeout"));
+            // Shutdown: no report; Consume lets the message go back to the queue.
+            throw;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return Failed(command, startedAt, new StepError($"The step did not finish within its timeout (deadline {command.Deadline:O}).", true, "timeout"));
+        }
+        catch (Exception ex)
+        {
+            // A bug in a step type must not leave the run waiting for a report that never comes.
+            Log.StepCrashed(logger, command.StepType, masker.Apply(ex.ToString()));
+            return Failed(command, startedAt, new StepError(
+                $"The worker failed unexpectedly running this step ({ex.GetType().Name}: {masker.Apply(ex.Message)}).",
+                false,
+                "internal"));
+        }
+    }
+
+    private Dictionary<string, string> Unseal(ExecuteStep command)
+    {
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, sealedValue) in command.SealedSecrets)
+        {
+            try
+            {
+                secrets[name] = secretBox.Unseal(command.Workspace, name, sealedValue);
+            }
+            catch (SecretUnsealException e)
+            {
+                throw new StepFailedException(e.Message, false, "secret", e);
+            }
         }
 
-        await context.Publish(finished, context.CancellationToken);
+        return secrets;
     }
+
+    private static JsonElement Serialize(JsonNode? output) =>
+        output is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(output);
 
     private StepFinished Failed(ExecuteStep command, DateTimeOffset startedAt, StepError error)
     {
@@ -80,7 +169,4 @@ public sealed class ExecuteStepConsumer(StepExecutors executors, TimeProvider ti
         StartedAt = startedAt,
         Timestamp = time.GetUtcNow(),
     };
-
-    private static TimeSpan Clamp(TimeSpan remaining) =>
-        remaining <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : remaining;
 }

@@ -2,8 +2,13 @@ using Flowkit.Contracts;
 using Flowkit.Definitions.Expressions;
 using Flowkit.Worker;
 using Flowkit.Worker.Steps;
+using Flowkit.Worker.Steps.Http;
+using Flowkit.Worker.Steps.Notify;
+using Flowkit.Worker.Steps.Script;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -13,11 +18,50 @@ public static class WorkerServiceCollectionExtensions
     public static IServiceCollection AddFlowkitWorker(this IServiceCollection services)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HttpStepOptions>().BindConfiguration(HttpStepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpStepOptions>, HttpStepOptionsValidator>());
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
-        services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ExpressionOptions>>().Value));
-        services.AddSingleton<StepExecutors>();
-        services.AddSingleton<IStepExecutor, TransformStep>();
-        services.AddSingleton<IStepExecutor, ConditionStep>();
+        services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddFlowkitSecrets();
+
+        // At shutdown running steps get the grace period, then are cancelled and their messages requeued (see
+        // ExecuteStepConsumer). MassTransit applies this to every consumer of the bus, which suits the engine too.
+        services.AddOptions<MassTransitHostOptions>()
+            .Configure<IOptions<WorkerOptions>>((host, worker) => host.ConsumerStopTimeout ??= worker.Value.ShutdownGracePeriod);
+
+        services.TryAddSingleton<WorkerMetrics>();
+        services.TryAddSingleton<StepExecutors>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<HttpStepOptions>>().Value;
+            var loopback = options.AllowLoopback ?? sp.GetRequiredService<IHostEnvironment>().IsDevelopment();
+            return new AddressPolicy(options, loopback);
+        });
+        services.TryAddSingleton<GuardedConnector>();
+        services.AddHttpClient(OutboundHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<GuardedConnector>().CreateHandler())
+            // SocketsHttpHandler pools and recycles connections itself (PooledConnectionLifetime).
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // The default handlers log every URL at Information; step URLs can hold secrets (a Slack webhook URL is one).
+            .RemoveAllLoggers();
+        services.TryAddSingleton<OutboundHttp>();
+
+        // The step types that run on workers; approval and delay wait in the engine. One line per type (docs/extending.md).
+        services.AddStepExecutor<TransformStep>();
+        services.AddStepExecutor<ConditionStep>();
+        services.AddStepExecutor<HttpStep>();
+        services.AddStepExecutor<NotifyStep>();
+        services.AddStepExecutor<ScriptStep>();
+        return services;
+    }
+
+    /// <summary>Adds a step type to the workers: <typeparamref name="TStep"/> runs every step whose <c>type</c> is its <see cref="IStepExecutor.Type"/>.</summary>
+    public static IServiceCollection AddStepExecutor<TStep>(this IServiceCollection services)
+        where TStep : class, IStepExecutor
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, TStep>());
         return services;
     }
 
@@ -33,13 +77,15 @@ public static class WorkerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configurator);
         ArgumentNullException.ThrowIfNull(context);
-        var options = context.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkerOptions>>().Value;
+        var options = context.GetRequiredService<IOptions<WorkerOptions>>().Value;
         foreach (var queue in StepQueues.All)
         {
             configurator.ReceiveEndpoint(queue, e =>
             {
-                e.PrefetchCount = options.PrefetchCount;
-                e.ConcurrentMessageLimit = options.ConcurrencyLimit;
+                var limit = queue == StepQueues.Script ? Math.Min(options.ScriptConcurrencyLimit, options.ConcurrencyLimit) : options.ConcurrencyLimit;
+                e.ConcurrentMessageLimit = limit;
+                // Scripts are CPU bound: a worker holds no more than it runs, so an idle worker can take the rest.
+                e.PrefetchCount = queue == StepQueues.Script ? limit : options.PrefetchCount;
                 e.ConfigureConsumer<ExecuteStepConsumer>(context);
             });
         }

@@ -8,7 +8,7 @@ namespace Flowkit.Persistence.Sagas;
 /// The run saga's rows, read and written through the message's <see cref="FlowkitDbContext"/> so they commit with
 /// the saga. Rows already read in this message are served from memory: one transition reads each row once.
 /// </summary>
-internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
+internal sealed class RunStore(FlowkitDbContext db, PlanCache plans, Flowkit.Persistence.Secrets.SecretStore secrets) : IRunStore
 {
     private readonly Dictionary<(Guid RunId, string StepId), StepRow> _steps = [];
 
@@ -81,11 +81,6 @@ internal sealed class RunStore(FlowkitDbContext db, PlanCache plans) : IRunStore
             .Where(a => a.RunId == runId && a.StepId == stepId && a.Attempt == attempt && a.Decision == null)
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.Decision, "expired").SetProperty(a => a.DecidedAt, at), cancellationToken) == 1;
 
-    public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(names);
-        return names.Count == 0
-            ? Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>())
-            : throw new InvalidOperationException("Secret storage is not wired into dispatch yet (issue 6).");
-    }
+    public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        secrets.GetSealedSecretsAsync(workspace, names, cancellationToken);
 }

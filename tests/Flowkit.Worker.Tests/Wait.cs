@@ -1,0 +1,21 @@
+namespace Flowkit.Worker.Tests;
+
+/// <summary>Polls a condition until it holds or the deadline passes; on timeout it throws, saying what it waited for.</summary>
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan deadline, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var until = DateTime.UtcNow + deadline;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"Waited {deadline.TotalSeconds:0.#} s for {what}.");
+            }
+
+            await timer.WaitForNextTickAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
