@@ -348,4 +348,58 @@ public sealed class EngineTests(FlowkitFixture flowkit)
         answers.Count(a => !a.GetProperty("duplicate").GetBoolean()).Should().Be(1);
         (await flowkit.ScalarAsync<long>("SELECT count(*) FROM runs WHERE workflow = @w", ("w", name))).Should().Be(1);
     }
+
+    [Fact]
+    public async Task Retry_TwoFailuresThenSuccess_ThreeAttemptsSpacedByTheBackoff()
+    {
+        await using var targets = await StepTargets.StartAsync();
+        var name = Api.UniqueName("retry");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: call
+                type: http
+                with: { method: GET, url: "{{{targets.Url("flaky/2")}}}" }
+                retry: { attempts: 3, backoff: exponential, delay: 1s, maxDelay: 10s }
+            """);
+
+        var runId = await Client.StartRunAsync(name);
+        var run = await Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(60));
+
+        run.Status().Should().Be("succeeded", run.ToString());
+        var step = Api.Step(run, "call");
+        step.GetProperty("attempts").GetInt32().Should().Be(3);
+        var history = step.GetProperty("attemptHistory").EnumerateArray().ToArray();
+        history.Select(a => a.Status()).Should().Equal("failed", "failed", "succeeded");
+        history[0].GetProperty("error").GetString().Should().Contain("503");
+
+        // Exponential backoff from 1 s: the second attempt at least 1 s after the first failed, the third 2 s after.
+        var calls = targets.Received.Where(r => r.IdempotencyKey == $"{runId}:call").Select(r => r.At).Order().ToArray();
+        calls.Should().HaveCount(3);
+        (calls[1] - calls[0]).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        (calls[2] - calls[1]).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(2));
+        var retries = (await Client.GetEventsAsync(runId)).Where(e => e.GetProperty("type").GetString() == "StepRetryScheduled").ToArray();
+        retries.Should().HaveCount(2);
+        retries[0].GetProperty("data").GetProperty("nextAttempt").GetInt32().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Retry_NotRetryableFailure_FailsAtOnce()
+    {
+        await using var targets = await StepTargets.StartAsync();
+        var name = Api.UniqueName("noretry");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: call
+                type: http
+                with: { method: GET, url: "{{{targets.Url("missing")}}}" }
+                retry: { attempts: 5, backoff: fixed, delay: 1s }
+            """);
+
+        var run = await Client.WaitForRunEndAsync(await Client.StartRunAsync(name));
+
+        run.Status().Should().Be("failed");
+        Api.Step(run, "call").GetProperty("attempts").GetInt32().Should().Be(1);
+    }
 }

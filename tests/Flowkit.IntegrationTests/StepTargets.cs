@@ -44,6 +44,17 @@ internal sealed class StepTargets : IAsyncDisposable
             received.Enqueue(request);
             return Results.Json(request);
         });
+        // Fails with 503 for the first {failures} calls of each idempotency key, then answers 200.
+        var calls = new ConcurrentDictionary<string, int>();
+        app.Map("/flaky/{failures:int}", (HttpContext context, int failures) =>
+        {
+            var key = context.Request.Headers["Idempotency-Key"].ToString();
+            received.Enqueue(new Received(context.Request.Method, context.Request.Path, "", key) { At = DateTimeOffset.UtcNow });
+            var call = calls.AddOrUpdate(key, 1, (_, n) => n + 1);
+            return call <= failures
+                ? Results.Json(new { call }, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Json(new { call });
+        });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new StepTargets(app, received);
     }
@@ -51,4 +62,8 @@ internal sealed class StepTargets : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-internal sealed record Received(string Method, string Path, string Authorization, string IdempotencyKey);
+internal sealed record Received(string Method, string Path, string Authorization, string IdempotencyKey)
+{
+    /// <summary>When the server received it.</summary>
+    public DateTimeOffset At { get; init; }
+}
