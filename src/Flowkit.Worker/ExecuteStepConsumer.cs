@@ -36,6 +36,7 @@ public sealed class ExecuteStepConsumer(
     SecretBox secretBox,
     TimeProvider time,
     WorkerMetrics metrics,
+    InFlightSteps inFlight,
     ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
 {
     public async Task Consume(ConsumeContext<ExecuteStep> context)
@@ -86,7 +87,9 @@ public sealed class ExecuteStepConsumer(
         using var deadline = command.Deadline is { } due
             ? new CancellationTokenSource(due - startedAt, time)
             : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
+        using var stopped = new CancellationTokenSource();
+        using var tracked = inFlight.Track(command, stopped);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token, stopped.Token);
         var masker = SecretMasker.None;
         try
         {
@@ -115,6 +118,11 @@ public sealed class ExecuteStepConsumer(
         {
             // Shutdown: no report; Consume lets the message go back to the queue.
             throw;
+        }
+        catch (OperationCanceledException) when (stopped.IsCancellationRequested)
+        {
+            // The engine ended the run or the attempt: this report only closes the attempt; the saga ignores it.
+            return Failed(command, startedAt, new StepError("The engine stopped this attempt (its run ended or it timed out).", false, "cancelled"));
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

@@ -33,6 +33,7 @@ public static class WorkerServiceCollectionExtensions
 
         services.TryAddSingleton<WorkerMetrics>();
         services.TryAddSingleton<StepExecutors>();
+        services.TryAddSingleton<InFlightSteps>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<HttpStepOptions>>().Value;
@@ -70,6 +71,7 @@ public static class WorkerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<ExecuteStepConsumer>();
+        bus.AddConsumer<StepCancellationConsumer>();
     }
 
     /// <summary>One receive endpoint per step family queue (<see cref="StepQueues"/>), each with the configured limits.</summary>
@@ -89,5 +91,9 @@ public static class WorkerServiceCollectionExtensions
                 e.ConfigureConsumer<ExecuteStepConsumer>(context);
             });
         }
+
+        // Each worker process hears every cancellation on a queue of its own, deleted when it stops.
+        configurator.ReceiveEndpoint(new TemporaryEndpointDefinition("flowkit-worker-cancellations"), e =>
+            e.ConfigureConsumer<StepCancellationConsumer>(context));
     }
 }

@@ -402,4 +402,26 @@ public sealed class EngineTests(FlowkitFixture flowkit)
         run.Status().Should().Be("failed");
         Api.Step(run, "call").GetProperty("attempts").GetInt32().Should().Be(1);
     }
+
+    [Fact]
+    public async Task Cancel_WhileAStepRuns_TheWorkerStopsIt()
+    {
+        await using var targets = await StepTargets.StartAsync();
+        var name = Api.UniqueName("stoprunning");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: call
+                type: http
+                timeout: 5m
+                with: { method: GET, url: "{{{targets.Url("hang")}}}" }
+            """);
+        var runId = await Client.StartRunAsync(name);
+        await Eventually.UntilAsync(() => Task.FromResult(targets.Received.Count(r => r.Path == "/hang")), n => n == 1, TimeSpan.FromSeconds(30), "the step's request to arrive");
+
+        (await Client.PostJsonAsync($"/api/v1/runs/{runId}/cancel", new { })).Status.Should().Be(HttpStatusCode.Accepted);
+
+        (await Client.WaitForRunEndAsync(runId)).Status().Should().Be("cancelled");
+        await Eventually.UntilAsync(() => Task.FromResult(targets.Aborted.Count), n => n == 1, TimeSpan.FromSeconds(30), "the worker to abandon the running request");
+    }
 }

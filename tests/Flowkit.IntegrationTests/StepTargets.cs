@@ -25,6 +25,9 @@ internal sealed class StepTargets : IAsyncDisposable
 
     public ConcurrentQueue<Received> Received { get; }
 
+    /// <summary>When requests to <c>/hang</c> were abandoned by their caller.</summary>
+    public ConcurrentQueue<DateTimeOffset> Aborted { get; private init; } = new();
+
     public string Url(string path) => new Uri(Address, path).ToString();
 
     public static async Task<StepTargets> StartAsync()
@@ -44,6 +47,21 @@ internal sealed class StepTargets : IAsyncDisposable
             received.Enqueue(request);
             return Results.Json(request);
         });
+        // Never answers; records when the caller gave up (the request was aborted).
+        var aborted = new ConcurrentQueue<DateTimeOffset>();
+        app.Map("/hang", async (HttpContext context) =>
+        {
+            received.Enqueue(new Received(context.Request.Method, context.Request.Path, "", context.Request.Headers["Idempotency-Key"].ToString()) { At = DateTimeOffset.UtcNow });
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                aborted.Enqueue(DateTimeOffset.UtcNow);
+            }
+        });
+
         // Fails with 503 for the first {failures} calls of each idempotency key, then answers 200.
         var calls = new ConcurrentDictionary<string, int>();
         app.Map("/flaky/{failures:int}", (HttpContext context, int failures) =>
@@ -56,7 +74,7 @@ internal sealed class StepTargets : IAsyncDisposable
                 : Results.Json(new { call });
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new StepTargets(app, received);
+        return new StepTargets(app, received) { Aborted = aborted };
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
