@@ -8,6 +8,15 @@ internal sealed class RunPlanBuilder
 {
     private static readonly JsonElement EmptySpec = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly List<(string Id, string Type, List<Need> Needs, RetryPolicy Retry, bool ContinueOnError)> _steps = [];
+    private readonly Dictionary<string, (JsonElement Spec, TimeSpan? Timeout)> _settings = [];
+
+    /// <summary>A step of any type with its settings as JSON.</summary>
+    public RunPlanBuilder Typed(string id, string type, string specJson, TimeSpan? timeout = null, params string[] needs)
+    {
+        Add(id, type, needs.Select(n => new Need(n)));
+        _settings[id] = (JsonDocument.Parse(specJson).RootElement.Clone(), timeout);
+        return this;
+    }
 
     public RunPlanBuilder Step(string id, params string[] needs) => Add(id, StepTypes.Transform, needs.Select(n => new Need(n)));
 
@@ -33,7 +42,8 @@ internal sealed class RunPlanBuilder
         var steps = _steps.Select((s, i) => new PlanStep(
             s.Id, i, s.Type, s.Needs,
             _steps.Where(d => d.Needs.Any(n => n.StepId == s.Id)).Select(d => d.Id).ToArray(),
-            EmptySpec, [], s.Retry, null, s.ContinueOnError)).ToArray();
+            _settings.TryGetValue(s.Id, out var settings) ? settings.Spec : EmptySpec, [], s.Retry,
+            _settings.TryGetValue(s.Id, out var timed) ? timed.Timeout : null, s.ContinueOnError)).ToArray();
         return new RunPlan(steps, RunOptions.Default);
     }
 }
