@@ -28,6 +28,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
 
     public DbSet<RunRequestRow> RunRequests => Set<RunRequestRow>();
 
+    public DbSet<RunQueueRow> RunQueue => Set<RunQueueRow>();
+
     public DbSet<StepAttemptRow> Attempts => Set<StepAttemptRow>();
 
     public DbSet<ApprovalRow> Approvals => Set<ApprovalRow>();
@@ -122,6 +124,17 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.MessageId).HasColumnName("message_id");
             e.Property(x => x.Consumer).HasColumnName("consumer");
             e.Property(x => x.ReceivedAt).HasColumnName("received_at");
+        });
+
+        modelBuilder.Entity<RunQueueRow>(e =>
+        {
+            e.ToTable("run_queue");
+            e.HasKey(x => x.RunId);
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.WorkflowId).HasColumnName("workflow_id");
+            e.Property(x => x.EnqueuedAt).HasColumnName("enqueued_at");
+            e.Property(x => x.HandedOver).HasColumnName("handed_over");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
         });
 
         modelBuilder.Entity<RunRequestRow>(e =>

@@ -14,7 +14,7 @@ public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate);
 /// message (outbox) and, when the request has a key, the deduplication row commit in one transaction. So a request
 /// answered 2xx is never lost, and a repeated key returns the first run instead of starting another.
 /// </summary>
-public sealed class RunLauncher(FlowkitDbContext db, IOutbox outbox, TimeProvider time)
+public sealed class RunLauncher(FlowkitDbContext db, IOutbox outbox, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time)
 {
     public async Task<LaunchedRun> StartAsync(
         WorkflowRow workflow, int version, string inputJson, string? scope, string? key, CancellationToken cancellationToken)
@@ -46,6 +46,14 @@ public sealed class RunLauncher(FlowkitDbContext db, IOutbox outbox, TimeProvide
             Timestamp = now,
             TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
         });
+        // A run of a workflow with a concurrency limit joins the line when it is created, so runs start in the
+        // order they were requested, whatever order the engine receives their StartRun messages in.
+        var plan = await plans.GetAsync(db, workflow.Id, version, cancellationToken);
+        if (plan.Options.ConcurrencyLimit is not null)
+        {
+            db.RunQueue.Add(new RunQueueRow { RunId = run.CorrelationId, WorkflowId = workflow.Id, EnqueuedAt = now });
+        }
+
         if (key is not null)
         {
             db.RunRequests.Add(new RunRequestRow { Workspace = workflow.Workspace, Scope = scope!, Key = key, RunId = run.CorrelationId, CreatedAt = now });

@@ -18,3 +18,16 @@ public sealed class RunRequestRow
 
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>A run waiting for one of its workflow's concurrency slots (<c>run_queue</c>), in creation order.</summary>
+public sealed class RunQueueRow
+{
+    public Guid RunId { get; set; }
+
+    public Guid WorkflowId { get; set; }
+
+    public DateTimeOffset EnqueuedAt { get; set; }
+
+    /// <summary>A finishing run gave this run its slot; the run takes it when its StartRun arrives.</summary>
+    public bool HandedOver { get; set; }
+}

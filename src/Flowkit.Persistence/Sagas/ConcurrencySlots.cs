@@ -26,11 +26,15 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
         await db.Database.ExecuteSqlAsync(
             $"INSERT INTO workflow_slots (workflow_id, running) VALUES ({run.WorkflowId}, 0) ON CONFLICT DO NOTHING", cancellationToken);
 
-        // The counter row's lock serialises runs of one workflow; nobody overtakes runs already in line.
+        // The counter row's lock serialises runs of one workflow; nobody overtakes an older run still in line
+        // (runs join the line when created, see RunLauncher).
         var taken = await db.Database.ExecuteSqlAsync($"""
             UPDATE workflow_slots SET running = running + 1
             WHERE workflow_id = {run.WorkflowId} AND running < {limit}
-              AND NOT EXISTS (SELECT 1 FROM run_queue q WHERE q.workflow_id = {run.WorkflowId} AND NOT q.handed_over AND q.run_id <> {run.CorrelationId})
+              AND NOT EXISTS (
+                  SELECT 1 FROM run_queue q
+                  WHERE q.workflow_id = {run.WorkflowId} AND NOT q.handed_over AND q.run_id <> {run.CorrelationId}
+                    AND (q.enqueued_at, q.run_id) < ({run.CreatedAt}, {run.CorrelationId}))
             """, cancellationToken);
         if (taken == 1)
         {

@@ -10,11 +10,11 @@ namespace Flowkit.Persistence.Sagas;
 /// Compiled plans by workflow version. Versions are immutable, so a plan compiled once is good for the life of
 /// the process; a run's transitions never recompile or reparse its definition.
 /// </summary>
-internal sealed class PlanCache(DefinitionCompiler compiler)
+public sealed class PlanCache(DefinitionCompiler compiler)
 {
     private readonly ConcurrentDictionary<(Guid WorkflowId, int Version), RunPlan> _plans = new();
 
-    public async ValueTask<RunPlan> GetAsync(FlowkitDbContext db, Guid workflowId, int version, CancellationToken cancellationToken)
+    internal async ValueTask<RunPlan> GetAsync(FlowkitDbContext db, Guid workflowId, int version, CancellationToken cancellationToken)
     {
         if (_plans.TryGetValue((workflowId, version), out var plan))
         {
