@@ -1,8 +1,10 @@
+using Flowkit.Api.Auth;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,6 +18,7 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddProblemDetails();
         services.AddOpenApi("v1");
+        services.AddFlowkitApiAuthentication();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
@@ -26,9 +29,15 @@ public static class ApiServiceCollectionExtensions
     public static IEndpointRouteBuilder MapFlowkitApi(this IEndpointRouteBuilder routes)
     {
         routes.MapOpenApi("/openapi/{documentName}.json");
-        routes.MapWorkflowsApi();
-        routes.MapRunsApi();
-        routes.MapRunControlsApi();
+
+        // Everything under /api needs an API key (CONTRACT.md section 2): map /api endpoints on this group only.
+        var api = routes.MapGroup("")
+            .RequireAuthorization(ApiKeyDefaults.Policy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapWorkflowsApi();
+        api.MapRunsApi();
+        api.MapRunControlsApi();
+        api.MapKeysApi();
         return routes;
     }
 }

@@ -71,10 +71,9 @@ public static class RunsApi
     internal static async Task<Results<Ok<Page<RunSummary>>, ProblemHttpResult>> ListAsync(
         string? workflow, string? status, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
     {
-        var size = limit ?? 50;
-        if (size is < 1 or > Page.MaxLimit)
+        if (Page.CheckLimit(limit, out var size) is { } invalid)
         {
-            return Problems.Problems.Validation("$.limit", $"limit must be between 1 and {Page.MaxLimit}.");
+            return invalid;
         }
 
         var workspace = Workspaces.Of(context);
@@ -89,7 +88,7 @@ public static class RunsApi
             var state = RunStates.FromStatus(status);
             if (state is null)
             {
-                return Problems.Problems.Validation("$.status", $"Unknown status '{status}'. Use one of: {string.Join(", ", RunStates.Statuses)}.");
+                return Problems.Problems.Validation("query.status", $"Unknown status '{status}'. Use one of: {string.Join(", ", RunStates.Statuses)}.");
             }
 
             query = query.Where(r => r.CurrentState == state);
@@ -99,7 +98,7 @@ public static class RunsApi
         {
             if (!Page.TryReadCursor(cursor, out var after))
             {
-                return Problems.Problems.Validation("$.cursor", "The cursor is not one this API gave out. Start again without it.");
+                return Page.BadCursor();
             }
 
             query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.CorrelationId.CompareTo(after.Id) < 0));
