@@ -17,15 +17,21 @@ public static class RunsApi
     {
         routes.MapPost("/api/v1/workflows/{name}/runs", StartAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously.");
         routes.MapGet("/api/v1/runs", ListAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Runs, newest first; filter by workflow and status; page with limit and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's timeline, in order.");
         routes.MapGet("/api/v1/runs/{id:guid}", GetAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run with every step: status, attempts, output, error, times.");
         return routes;
     }
