@@ -1,9 +1,13 @@
+using Flowkit.Api.Auth;
+using Flowkit.Api.OpenApi;
+using Flowkit.Api.Problems;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Secrets;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -12,11 +16,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class ApiServiceCollectionExtensions
 {
-    /// <summary>The API role's services: problem details, OpenAPI, the definition compiler.</summary>
+    /// <summary>The API role's services: problem details and the exception handler, OpenAPI, API-key authentication, the definition compiler.</summary>
     public static IServiceCollection AddFlowkitApi(this IServiceCollection services)
     {
-        services.AddProblemDetails();
-        services.AddOpenApi("v1");
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemTypeMap.Customize);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Requests the framework cannot read are the client's mistake: answered as problems, not logged as errors.
+        services.Configure<ExceptionHandlerOptions>(o => o.SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException);
+        // Binding failures (malformed JSON, wrong query types) throw, so ProblemExceptionHandler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi("v1", o => o.AddFlowkitTransformers());
+        services.AddFlowkitApiAuthentication();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
@@ -28,10 +38,17 @@ public static class ApiServiceCollectionExtensions
     public static IEndpointRouteBuilder MapFlowkitApi(this IEndpointRouteBuilder routes)
     {
         routes.MapOpenApi("/openapi/{documentName}.json");
-        routes.MapWorkflowsApi();
-        routes.MapRunsApi();
-        routes.MapRunControlsApi();
-        routes.MapSecretsApi();
+
+        // Everything under /api needs an API key (CONTRACT.md section 2): map /api endpoints on this group only.
+        var api = routes.MapGroup("")
+            .RequireAuthorization(ApiKeyDefaults.Policy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapWorkflowsApi();
+        api.MapRunsApi();
+        api.MapRunControlsApi();
+        api.MapKeysApi();
+        api.MapSecretsApi();
         return routes;
     }
 }

@@ -13,7 +13,7 @@ internal static class Workspaces
 
     public static void Set(HttpContext context, string workspace) => context.Items[ItemKey] = workspace;
 
-    /// <summary>Who is calling, for the record (the API key's name once keys have names).</summary>
+    /// <summary>Who is calling, for the record: the API key's name (<c>bootstrap</c> for the configured key).</summary>
     public static string Caller(HttpContext context) =>
         context.Items.TryGetValue(CallerKey, out var value) && value is string caller ? caller : "api";
 

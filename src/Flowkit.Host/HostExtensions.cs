@@ -77,6 +77,9 @@ internal static class HostExtensions
         {
             app.UseExceptionHandler();
             app.UseStatusCodePages();
+            // After the exception handler, so a failing key lookup is a 500 problem too.
+            app.UseAuthentication();
+            app.UseAuthorization();
             app.MapFlowkitApi();
         }
 

@@ -1,3 +1,4 @@
+using Flowkit.Persistence.Auth;
 using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Runs;
 using Flowkit.Persistence.Secrets;
@@ -37,6 +38,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<OutboxMessageRow> Outbox => Set<OutboxMessageRow>();
 
     public DbSet<InboxMessageRow> Inbox => Set<InboxMessageRow>();
+
+    public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
     private DateTimeOffset? _outboxDue;
 
@@ -96,6 +99,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.Source).HasColumnName("source");
             e.Property(x => x.SourceFormat).HasColumnName("source_format");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.CreatedBy).HasColumnName("created_by");
 
             // Declared so EF orders inserts by the foreign keys that the migration creates.
             e.HasOne<WorkflowRow>().WithMany().HasForeignKey(x => x.WorkflowId);
@@ -182,6 +186,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
         });
 
+        modelBuilder.ApplyConfiguration(new ApiKeyRowConfiguration());
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
 

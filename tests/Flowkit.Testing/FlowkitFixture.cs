@@ -40,7 +40,7 @@ public class FlowkitFixture : IAsyncLifetime
     /// <summary>The first host (api, engine and worker roles).</summary>
     public FlowkitHost Host => _hosts[0];
 
-    /// <summary>An HTTP client for the API of <see cref="Host"/>.</summary>
+    /// <summary>An HTTP client for the API of <see cref="Host"/>, with the bootstrap key (workspace <c>default</c>).</summary>
     public HttpClient Client { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -49,7 +49,23 @@ public class FlowkitFixture : IAsyncLifetime
         await CreateDatabaseAsync();
         await CreateVirtualHostAsync();
         RabbitMqUri = new UriBuilder(Services.RabbitMq) { Path = "/" + Uri.EscapeDataString(VirtualHost) }.Uri;
-        Client = StartHost(_mainRoles).CreateClient();
+        StartHost(_mainRoles);
+        Client = CreateClient(BootstrapKey);
+    }
+
+    /// <summary>The admin key of workspace <c>default</c> that a Development host accepts (CONTRACT.md section 2).</summary>
+    public const string BootstrapKey = "dev-admin-key";
+
+    /// <summary>An HTTP client for the API of <see cref="Host"/> sending <c>Authorization: Bearer <paramref name="apiKey"/></c> (none when null).</summary>
+    public HttpClient CreateClient(string? apiKey)
+    {
+        var client = Host.CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
     }
 
     /// <summary>Starts another host on the same database and virtual host, e.g. a second engine.</summary>

@@ -11,5 +11,6 @@ public static class ProblemTypes
     public const string UnsupportedMediaType = Base + "unsupported-media-type";
     public const string BadRequest = Base + "bad-request";
     public const string Unauthorized = Base + "unauthorized";
+    public const string Forbidden = Base + "forbidden";
     public const string Internal = Base + "internal";
 }

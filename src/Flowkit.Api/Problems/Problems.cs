@@ -33,6 +33,9 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string detail) =>
         Problem(ProblemTypes.BadRequest, "Bad request.", StatusCodes.Status400BadRequest, detail);
 
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Problem(ProblemTypes.Forbidden, "Forbidden.", StatusCodes.Status403Forbidden, detail);
+
     private static ProblemHttpResult Problem(string type, string title, int status, string detail) =>
         TypedResults.Problem(new ProblemDetails { Type = type, Title = title, Status = status, Detail = detail });
 }

@@ -18,9 +18,14 @@ public static class RunControlsApi
     {
         routes.MapPost("/api/v1/runs/{id:guid}/cancel", CancelAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run: pending steps are cancelled, running steps are told to stop. 409 if it has ended.");
         routes.MapPost("/api/v1/runs/{id:guid}/approvals/{stepId}", DecideAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Approve or reject a waiting approval step. 409 if the step is not waiting for a decision.");
         return routes;
     }

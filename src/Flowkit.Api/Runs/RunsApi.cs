@@ -18,15 +18,21 @@ public static class RunsApi
     {
         routes.MapPost("/api/v1/workflows/{name}/runs", StartAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously.");
         routes.MapGet("/api/v1/runs", ListAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Runs, newest first; filter by workflow and status; page with limit and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's timeline, in order.");
         routes.MapGet("/api/v1/runs/{id:guid}", GetAsync)
             .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run with every step: status, attempts, output, error, times.");
         return routes;
     }
@@ -72,10 +78,9 @@ public static class RunsApi
     internal static async Task<Results<Ok<Page<RunSummary>>, ProblemHttpResult>> ListAsync(
         string? workflow, string? status, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
     {
-        var size = limit ?? 50;
-        if (size is < 1 or > Page.MaxLimit)
+        if (Page.CheckLimit(limit, out var size) is { } invalid)
         {
-            return Problems.Problems.Validation("$.limit", $"limit must be between 1 and {Page.MaxLimit}.");
+            return invalid;
         }
 
         var workspace = Workspaces.Of(context);
@@ -90,7 +95,7 @@ public static class RunsApi
             var state = RunStates.FromStatus(status);
             if (state is null)
             {
-                return Problems.Problems.Validation("$.status", $"Unknown status '{status}'. Use one of: {string.Join(", ", RunStates.Statuses)}.");
+                return Problems.Problems.Validation("query.status", $"Unknown status '{status}'. Use one of: {string.Join(", ", RunStates.Statuses)}.");
             }
 
             query = query.Where(r => r.CurrentState == state);
@@ -100,7 +105,7 @@ public static class RunsApi
         {
             if (!Page.TryReadCursor(cursor, out var after))
             {
-                return Problems.Problems.Validation("$.cursor", "The cursor is not one this API gave out. Start again without it.");
+                return Page.BadCursor();
             }
 
             query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.CorrelationId.CompareTo(after.Id) < 0));

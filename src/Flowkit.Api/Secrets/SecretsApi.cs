@@ -25,9 +25,10 @@ public static class SecretsApi
         var group = routes.MapGroup("/api/v1/secrets").WithTags("Secrets");
         group.MapPut("/{name}", PutAsync)
             .Accepts<PutSecretRequest>("application/json")
-            .WithSummary("Create or replace a secret: body {value}. Stored encrypted; the value is never returned.");
+            .WithSummary("Create or replace a secret: body {value}. Stored encrypted; the value is never returned.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync).WithSummary("Secret names and update times (never values), in name order, paged with limit and cursor.");
-        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a secret.");
+        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a secret.").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

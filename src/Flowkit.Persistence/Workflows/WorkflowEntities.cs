@@ -47,4 +47,7 @@ public sealed class WorkflowVersionRow
     public string SourceFormat { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The API key (its name) that stored this version; null for versions stored before keys existed.</summary>
+    public string? CreatedBy { get; set; }
 }
