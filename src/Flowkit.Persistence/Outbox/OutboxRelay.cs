@@ -30,6 +30,10 @@ internal sealed partial class OutboxRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+
+        // The earliest future due time this process wrote (timers): the relay wakes for it without asking the
+        // database. Rows of other processes are found by the poll.
+        DateTimeOffset? nextLocalDue = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -47,7 +51,13 @@ internal sealed partial class OutboxRelay(
                 }
                 else
                 {
-                    wait = await TimeUntilNextDueAsync(settings.PollInterval, stoppingToken);
+                    var now = time.GetUtcNow();
+                    if (nextLocalDue <= now)
+                    {
+                        nextLocalDue = null;
+                    }
+
+                    wait = nextLocalDue is { } due && due - now < settings.PollInterval ? due - now : settings.PollInterval;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -61,9 +71,9 @@ internal sealed partial class OutboxRelay(
                 wait = settings.PollInterval;
             }
 
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && await signal.WaitAsync(wait, stoppingToken) is { } notified && notified > time.GetUtcNow())
             {
-                await signal.WaitAsync(wait, stoppingToken);
+                nextLocalDue = nextLocalDue is { } known && known < notified ? known : notified;
             }
         }
     }
@@ -118,20 +128,6 @@ internal sealed partial class OutboxRelay(
             LogSendFailed(logger, row.Sequence, row.MessageType, ex);
             return false;
         }
-    }
-
-    private async Task<TimeSpan> TimeUntilNextDueAsync(TimeSpan poll, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<FlowkitDbContext>();
-        var next = await db.Outbox.MinAsync(m => (DateTimeOffset?)m.DueAt, cancellationToken);
-        if (next is null)
-        {
-            return poll;
-        }
-
-        var until = next.Value - time.GetUtcNow();
-        return until <= TimeSpan.Zero ? TimeSpan.Zero : until < poll ? until : poll;
     }
 
     [LoggerMessage(2101, LogLevel.Warning, "Outbox relay round failed; retrying")]

@@ -8,7 +8,7 @@ namespace Flowkit.Persistence.Outbox;
 /// Wakes this process's relay right after a commit that wrote outbox rows, instead of waiting for its next poll
 /// (DESIGN.md: the hot path). Rows written by other processes are found by the poll.
 /// </summary>
-public sealed class OutboxSignal : IDisposable
+public sealed class OutboxSignal(TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private long _earliestDueTicks = long.MaxValue;
@@ -16,7 +16,8 @@ public sealed class OutboxSignal : IDisposable
     /// <summary>Committed rows are due at <paramref name="due"/> (or earlier).</summary>
     public void Notify(DateTimeOffset due)
     {
-        var ticks = due.UtcTicks;
+        // Remember only future due times (timers); rows due now are found by the wake-up itself.
+        var ticks = due > time.GetUtcNow() ? due.UtcTicks : long.MaxValue;
         long current;
         do
         {
@@ -40,7 +41,7 @@ public sealed class OutboxSignal : IDisposable
 
     public void Dispose() => _wake.Dispose();
 
-    /// <summary>Waits until notified or until <paramref name="timeout"/>; returns the earliest due time notified.</summary>
+    /// <summary>Waits until notified or until <paramref name="timeout"/>; returns the earliest future due time notified.</summary>
     internal async Task<DateTimeOffset?> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         await _wake.WaitAsync(timeout, cancellationToken);
