@@ -8,8 +8,10 @@ namespace Flowkit.Worker.Tests;
 /// <summary>The http step against real servers on loopback (allowed through the allowlist, as in production).</summary>
 public sealed class HttpStepTests : IAsyncLifetime
 {
+    // The default timeout is short so the timeout test is quick, but long enough that a loaded CI machine still
+    // streams the other responses within it (500 ms was not).
     private readonly StepHarness _worker = new(StepHarness.AllowLoopbackNetwork(
-        ("Flowkit:Worker:Http:Timeout", "00:00:00.500"),
+        ("Flowkit:Worker:Http:Timeout", "00:00:03"),
         ("Flowkit:Worker:Http:MaxResponseBytes", "4096")));
 
     private LoopbackServer _server = null!;
@@ -192,7 +194,7 @@ public sealed class HttpStepTests : IAsyncLifetime
 
         failure.Retryable.Should().BeTrue();
         failure.Code.Should().Be("timeout");
-        failure.Message.Should().Contain("500 ms").And.Contain("Flowkit:Worker:Http:Timeout");
+        failure.Message.Should().Contain("3 s").And.Contain("Flowkit:Worker:Http:Timeout");
     }
 
     [Fact]
