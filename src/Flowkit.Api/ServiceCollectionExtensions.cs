@@ -1,3 +1,4 @@
+using Flowkit.Api.Ingress;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
@@ -19,6 +20,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
+        services.AddFlowkitIngress();
         return services;
     }
 
@@ -29,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         routes.MapWorkflowsApi();
         routes.MapRunsApi();
         routes.MapRunControlsApi();
+        routes.MapHooksApi();
         return routes;
     }
 }

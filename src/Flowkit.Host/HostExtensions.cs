@@ -1,3 +1,4 @@
+using Flowkit.Api.Health;
 using Flowkit.Persistence;
 using MassTransit;
 
@@ -36,10 +37,18 @@ internal static class HostExtensions
             services.AddFlowkitWorker();
         }
 
+        services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api));
+
         var rabbit = new Uri(Required(builder.Configuration.GetConnectionString("RabbitMq"), "ConnectionStrings:RabbitMq"));
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            x.ConfigureHealthCheckOptions(health =>
+            {
+                // The bus check is readiness' RabbitMQ check (connected, endpoints running).
+                health.Name = FlowkitHealth.RabbitMqCheck;
+                health.Tags.Add(FlowkitHealth.Ready);
+            });
             if (options.Has(Roles.Engine))
             {
                 x.AddFlowkitEngineSagas();
@@ -72,7 +81,7 @@ internal static class HostExtensions
     public static WebApplication MapFlowkit(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).ExcludeFromDescription();
+        app.MapFlowkitHealth();
         if (options.Has(Roles.Api))
         {
             app.UseExceptionHandler();

@@ -12,4 +12,7 @@ public static class ProblemTypes
     public const string BadRequest = Base + "bad-request";
     public const string Unauthorized = Base + "unauthorized";
     public const string Internal = Base + "internal";
+    public const string PayloadTooLarge = Base + "payload-too-large";
+    public const string TooManyRequests = Base + "too-many-requests";
+    public const string Unavailable = Base + "unavailable";
 }
