@@ -15,7 +15,7 @@ internal static class HostExtensions
         services.AddSingleton(options);
 
         var postgres = builder.Configuration.GetConnectionString("Postgres");
-        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine);
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
         if (usesDatabase)
         {
             services.AddFlowkitPersistence(Required(postgres, "ConnectionStrings:Postgres"));
@@ -35,6 +35,11 @@ internal static class HostExtensions
         if (options.Has(Roles.Worker))
         {
             services.AddFlowkitWorker();
+        }
+
+        if (options.Has(Roles.Scheduler))
+        {
+            services.AddFlowkitScheduler(Required(postgres, "ConnectionStrings:Postgres"), builder.Configuration);
         }
 
         services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api));
@@ -95,7 +100,7 @@ internal static class HostExtensions
     public static async Task MigrateFlowkitAsync(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine)))
+        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler)))
         {
             await FlowkitDatabase.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
         }
@@ -113,4 +118,7 @@ internal static class Roles
     public const string Api = "api";
     public const string Engine = "engine";
     public const string Worker = "worker";
+
+    /// <summary>Cron: the clustered Quartz scheduler (any number of instances fire each time once).</summary>
+    public const string Scheduler = "scheduler";
 }
