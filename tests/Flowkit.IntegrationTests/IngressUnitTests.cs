@@ -98,4 +98,27 @@ public sealed class IngressUnitTests
         input.GetProperty("body").GetArrayLength().Should().Be(1);
         input.GetProperty("query").GetProperty("a").GetString().Should().Be("1");
     }
+    [Theory]
+    [InlineData("body.id", "expr:inv-1")]
+    [InlineData("{{ body.id }}", "expr:inv-1")]
+    [InlineData("body.nested.key", "expr:deep")]
+    [InlineData("headers['x-delivery']", "expr:d-9")]
+    [InlineData("input.body.id", "expr:inv-1")]
+    [InlineData("query.event", "expr:paid")]
+    [InlineData("body.amount", "expr:12.5")]
+    [InlineData("body.list", "expr:[1,2]")]
+    [InlineData("body.id.length", "expr:5")]
+    [InlineData("body.id + ':' + query.event", "expr:inv-1:paid")]
+    [InlineData("body.missing", null)]
+    [InlineData("body.nothing", null)]
+    [InlineData("body.constructor.name", "expr:Object")]
+    public void DedupeExpression_PlainPathsAndScripts_GiveTheSameKeys(string expression, string? expected)
+    {
+        var headers = new HeaderDictionary { ["X-Delivery"] = "d-9" };
+        var query = new QueryCollection(new Dictionary<string, StringValues> { ["event"] = "paid" });
+        var input = WebhookDelivery.BuildInput("""{"id":"inv-1","nested":{"key":"deep"},"amount":12.5,"list":[1,2],"nothing":null}"""u8, headers, query);
+        using var engine = new Flowkit.Definitions.Expressions.ExpressionEngine();
+
+        WebhookDelivery.KeyFromExpression(engine, expression, input, "wf", 1).Should().Be(expected);
+    }
 }

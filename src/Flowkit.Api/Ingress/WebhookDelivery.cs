@@ -28,6 +28,12 @@ internal static partial class WebhookDelivery
         "x-amz-security-token", "x-goog-iap-jwt-assertion",
     };
 
+    private static readonly HashSet<string> ObjectPrototype = new(StringComparer.Ordinal)
+    {
+        "constructor", "__proto__", "toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf",
+        "propertyIsEnumerable", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+    };
+
     // ... and any header whose name says it carries one.
     private static readonly string[] SensitiveFragments = ["auth", "token", "secret", "signature", "password", "cookie", "session", "api-key", "apikey"];
 
@@ -246,6 +252,11 @@ internal static partial class WebhookDelivery
             text = text[2..^2].Trim();
         }
 
+        if (PathKey(text, input) is { } fast)
+        {
+            return fast.Length == 0 ? null : fast;
+        }
+
         // The expression names the request's parts directly (body.id); bind them as parameters of a wrapper (the
         // wrapper's text is constant per trigger, so it is parsed once and cached like any expression).
         var wrapped = $"((body, headers, query) => ({text}))(input.body, input.headers, input.query)";
@@ -257,11 +268,57 @@ internal static partial class WebhookDelivery
             return null;
         }
 
-        var key = value is JsonValue scalar && scalar.TryGetValue<string>(out var s) ? s : value.ToJsonString();
-        return key.Length <= MaxExpressionKeyLength
-            ? "expr:" + key
-            : "expr#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        return ExpressionKey(value is JsonValue scalar && scalar.TryGetValue<string>(out var s) ? s : value.ToJsonString());
     }
+
+    private static string ExpressionKey(string value) =>
+        value.Length <= MaxExpressionKeyLength
+            ? "expr:" + value
+            : "expr#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    /// <summary>
+    /// The hot path for the usual dedupe expressions, plain property paths such as <c>body.id</c> or
+    /// <c>headers["x-github-delivery"]</c>: read straight from the JSON, no script engine. Returns the key, "" for
+    /// null or undefined, or null when the path is not a plain one or meets anything but objects and a string or
+    /// null at its end (numbers, lists, <c>.length</c> and the like go to the engine, so results never differ).
+    /// </summary>
+    private static string? PathKey(string expression, byte[] input)
+    {
+        var match = PlainPath().Match(expression);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(input);
+        var root = document.RootElement;
+        var current = match.Groups["root"].Value == "input" ? root : root.GetProperty(match.Groups["root"].Value);
+        foreach (Capture step in match.Groups["step"].Captures)
+        {
+            if (current.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var name = step.Value[0] == '.' ? step.Value[1..] : step.Value[2..^2];
+            if (!current.TryGetProperty(name, out current))
+            {
+                // Missing is undefined, unless JavaScript would find it on Object.prototype.
+                return ObjectPrototype.Contains(name) ? null : "";
+            }
+        }
+
+        return current.ValueKind switch
+        {
+            JsonValueKind.String => ExpressionKey(current.GetString()!),
+            JsonValueKind.Null => "",
+            _ => null,
+        };
+    }
+
+    // body.id, headers["x-delivery"], query.event, input.body.order.id: names and quoted keys, nothing else.
+    [GeneratedRegex("""^(?<root>body|headers|query|input)(?<step>\.[A-Za-z_$][A-Za-z0-9_$]*|\["[^"\\]*"\]|\['[^'\\]*'\])*$""")]
+    private static partial Regex PlainPath();
 
     [GeneratedRegex("""^\{\{\s*secrets\s*(?:\.\s*(?<dot>[A-Za-z_$][A-Za-z0-9_$]*)|\[\s*["'](?<index>[^"']+)["']\s*\])\s*\}\}$""")]
     private static partial Regex SecretReference();
