@@ -63,7 +63,15 @@ internal sealed class CronFireJob(IServiceScopeFactory scopes, TriggerCatalog ca
 
         // Not cancelled by a shutdown: a commit that has begun completes; a fire cut off before it is recovered.
         var launched = await launcher.StartAsync(
-            workflow, workflow.LatestVersion, input, $"cron:{workflowId}:{index}", FireKey(scheduledAt), CancellationToken.None);
+            workflow, workflow.LatestVersion, input, $"cron:{workflowId}:{index}", FireKey(scheduledAt),
+            new LaunchOptions(RequireLatest: true), CancellationToken.None);
+        if (launched.Stale)
+        {
+            // Archived or changed between the check above and the insert: the insert refused; no run.
+            Log.CronStale(logger, name, workflowId);
+            return;
+        }
+
         Log.CronFired(logger, name, workflowId, scheduledAt, launched.RunId, launched.Duplicate);
     }
 

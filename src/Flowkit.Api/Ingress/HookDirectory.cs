@@ -6,6 +6,7 @@ using Flowkit.Persistence;
 using Flowkit.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Flowkit.Api.Ingress;
 
@@ -13,15 +14,50 @@ namespace Flowkit.Api.Ingress;
 internal sealed record HookTarget(WorkflowRow Workflow, int Version, WebhookTrigger Trigger);
 
 /// <summary>
-/// Finds the live workflow whose latest version declares a webhook key: one indexed query per request (the GIN index
-/// of migration 20261123000402 over each version's triggers), so a new version or an archive takes effect on the
-/// next request; the trigger's settings come from <see cref="TriggerCatalog"/> (compiled once per version).
+/// Finds the live workflow whose latest version declares a webhook key: an indexed query (the GIN index of migration
+/// 20261123000402 over each version's triggers), its answer kept for <see cref="IngressOptions.HookCacheTtl"/>; the
+/// trigger's settings come from <see cref="TriggerCatalog"/> (compiled once per version).
 /// </summary>
-internal sealed class HookDirectory(TriggerCatalog catalog, ILogger<HookDirectory> logger)
+internal sealed class HookDirectory(TriggerCatalog catalog, IOptions<IngressOptions> options, TimeProvider time, ILogger<HookDirectory> logger)
 {
+    private const int CacheLimit = 10_000;
     private readonly ConcurrentDictionary<(string, string), bool> _warnedAmbiguous = new();
+    private readonly ConcurrentDictionary<(string Workspace, string Key), (HookTarget Target, long Until)> _cache = new();
 
-    public async Task<HookTarget?> FindAsync(FlowkitDbContext db, string workspace, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The hook's target; from a short-lived cache unless <paramref name="fresh"/>. A cached target may be outdated
+    /// (archived, new version): ingress starts its run with <c>RequireLatest</c>, which the insert itself checks, and
+    /// looks again with <paramref name="fresh"/> when told it is stale. Only found hooks are cached, so a new hook
+    /// answers at once.
+    /// </summary>
+    public async Task<HookTarget?> FindAsync(FlowkitDbContext db, string workspace, string key, bool fresh, CancellationToken cancellationToken)
+    {
+        var now = time.GetTimestamp();
+        if (!fresh && _cache.TryGetValue((workspace, key), out var cached) && now < cached.Until)
+        {
+            return cached.Target;
+        }
+
+        var target = await QueryAsync(db, workspace, key, cancellationToken);
+        var ttl = options.Value.HookCacheTtl;
+        if (target is null || ttl <= TimeSpan.Zero)
+        {
+            _cache.TryRemove((workspace, key), out _);
+        }
+        else
+        {
+            if (_cache.Count >= CacheLimit)
+            {
+                _cache.Clear();
+            }
+
+            _cache[(workspace, key)] = (target, now + (long)(ttl.TotalSeconds * time.TimestampFrequency));
+        }
+
+        return target;
+    }
+
+    private async Task<HookTarget?> QueryAsync(FlowkitDbContext db, string workspace, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         var probe = JsonSerializer.Serialize(new[] { new { webhook = new { key } } });

@@ -50,9 +50,10 @@ public static class HooksApi
 }
 
 /// <summary>
-/// One webhook delivery, durably: find the hook, check size, signature and JSON, derive the delivery key, ask Redis
-/// (duplicate? over the limit? claim) in one round trip, commit the run with its StartRun and key row through
-/// <see cref="RunLauncher"/>, and only then answer 202. Without Redis the same questions go to PostgreSQL and the
+/// One webhook delivery, durably: find the hook (cached briefly), check size, signature and JSON, derive the delivery
+/// key, ask Redis (duplicate? over the limit? claim) in one round trip, commit the run with its StartRun and key row
+/// through <see cref="RunLauncher"/> in one more (which also checks the hook's workflow is still live and latest),
+/// and only then answer 202. Without Redis the same questions go to PostgreSQL and the
 /// in-process limiter. The order and every failure case are in docs/ingress.md.
 /// </summary>
 internal sealed class WebhookIngress(
@@ -77,19 +78,10 @@ internal sealed class WebhookIngress(
             return TooLarge(settings.MaxBodyBytes);
         }
 
-        HookTarget? target;
-        try
+        var target = await FindAsync(context, workspace, key, fresh: false, cancellationToken);
+        if (target.Result is not null)
         {
-            target = await hooks.FindAsync(db, workspace, key, cancellationToken);
-        }
-        catch (Exception ex) when (IsDatabaseFailure(ex))
-        {
-            return Unavailable(context, ex);
-        }
-
-        if (target is null)
-        {
-            return Outcome("not_found", Problem(ProblemTypes.NotFound, "Not found.", StatusCodes.Status404NotFound, $"There is no webhook '{key}' in workspace '{workspace}' (or its workflow is archived)."));
+            return target.Result;
         }
 
         var body = await WebhookDelivery.ReadBodyAsync(request, settings.MaxBodyBytes, cancellationToken);
@@ -98,30 +90,63 @@ internal sealed class WebhookIngress(
             return TooLarge(settings.MaxBodyBytes);
         }
 
+        var json = body.AsSpan().StartsWith("\uFEFF"u8) ? body[3..] : body;
+        var result = await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken);
+        if (result is not null)
+        {
+            return result;
+        }
+
+        // The cached hook was outdated (the workflow was archived or has a new version): nothing was stored. Look it
+        // up again and start over, since the new version may sign, deduplicate or limit differently.
+        target = await FindAsync(context, workspace, key, fresh: true, cancellationToken);
+        if (target.Result is not null)
+        {
+            return target.Result;
+        }
+
+        return await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken)
+            ?? Unavailable(context, new InvalidOperationException($"Webhook '{key}' changed twice while one delivery was being stored."));
+    }
+
+    private async Task<(HookTarget? Hook, IResult? Result)> FindAsync(HttpContext context, string workspace, string key, bool fresh, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await hooks.FindAsync(db, workspace, key, fresh, cancellationToken) is { } target
+                ? (target, null)
+                : (null, Outcome("not_found", Problem(ProblemTypes.NotFound, "Not found.", StatusCodes.Status404NotFound,
+                    $"There is no webhook '{key}' in workspace '{workspace}' (or its workflow is archived).")));
+        }
+        catch (Exception ex) when (IsDatabaseFailure(ex))
+        {
+            return (null, Unavailable(context, ex));
+        }
+    }
+
+    /// <summary>Signature, JSON, delivery key, then acceptance; null when the hook turned out to be outdated.</summary>
+    private async Task<IResult?> ProcessAsync(HttpContext context, HookTarget target, byte[] body, byte[] json, IngressOptions settings, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
         var trigger = target.Trigger;
         if (trigger.Secret is not null)
         {
             var name = WebhookDelivery.SecretName(trigger.Secret);
-            var secret = name is null ? null : await secrets.ResolveAsync(workspace, name, cancellationToken);
+            var secret = name is null ? null : await secrets.ResolveAsync(target.Workflow.Workspace, name, cancellationToken);
             if (secret is null)
             {
-                Log.HookSecretMissing(logger, workspace, key, name ?? trigger.Secret);
+                Log.HookSecretMissing(logger, target.Workflow.Workspace, trigger.Key, name ?? trigger.Secret);
                 context.Response.Headers.RetryAfter = "60";
                 return Outcome("secret_missing", Problem(ProblemTypes.Unavailable, "Service unavailable.", StatusCodes.Status503ServiceUnavailable,
                     "This webhook cannot verify signatures right now: the secret it names is not set. Retry later."));
             }
 
+            // The signature covers the raw body as sent, byte order mark included.
             if (!WebhookDelivery.SignatureMatches(request.Headers[WebhookDelivery.SignatureHeader], body, secret))
             {
                 return Outcome("unauthorized", Problem(ProblemTypes.Unauthorized, "Unauthorized.", StatusCodes.Status401Unauthorized,
                     $"This webhook needs the header {WebhookDelivery.SignatureHeader}: sha256=<hex HMAC-SHA256 of the raw body, keyed with the hook's secret>; it is missing or does not match."));
             }
-        }
-
-        var json = body.AsSpan();
-        if (json.StartsWith("\uFEFF"u8))
-        {
-            json = json[3..];
         }
 
         if (WebhookDelivery.CheckJson(json) is { } malformed)
@@ -139,7 +164,7 @@ internal sealed class WebhookIngress(
         return await AcceptAsync(context, target, deliveryKey.Key!, Encoding.UTF8.GetString(input), settings);
     }
 
-    private async Task<IResult> AcceptAsync(HttpContext context, HookTarget target, string deliveryKey, string input, IngressOptions settings)
+    private async Task<IResult?> AcceptAsync(HttpContext context, HookTarget target, string deliveryKey, string input, IngressOptions settings)
     {
         var workspace = target.Workflow.Workspace;
         var trigger = target.Trigger;
@@ -192,7 +217,17 @@ internal sealed class WebhookIngress(
 
             // Not cancelled by the caller going away: a commit that has begun completes, and a retry finds it.
             var launched = await launcher.StartAsync(
-                target.Workflow, target.Version, input, scope, deliveryKey, new LaunchOptions(notBefore, lookFirst), CancellationToken.None);
+                target.Workflow, target.Version, input, scope, deliveryKey, new LaunchOptions(notBefore, lookFirst, RequireLatest: true), CancellationToken.None);
+            if (launched.Stale)
+            {
+                if (fast is { Kind: FastPathKind.Fresh })
+                {
+                    redis.Release(workspace, scope, deliveryKey);
+                }
+
+                return null;
+            }
+
             redis.Remember(workspace, scope, deliveryKey, launched.RunId);
             return Accepted(context, launched, launched.Duplicate ? null : notBefore);
         }

@@ -22,6 +22,13 @@ public sealed class IngressOptions
     [Range(1, 10_000_000)]
     public int? WorkspaceBurst { get; set; }
 
+    /// <summary>
+    /// How long a found hook (workflow, version, trigger) is reused without asking PostgreSQL. It cannot start a run
+    /// of an archived or outdated version: the run's insert checks the workflow is live and the version latest, and a
+    /// stale answer is looked up again. Zero looks up every delivery.
+    /// </summary>
+    public TimeSpan HookCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long Redis remembers a delivery's key (the fast path); PostgreSQL keeps the key row for good.</summary>
     public TimeSpan DedupeRetention { get; set; } = TimeSpan.FromHours(24);
 
