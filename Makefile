@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status build test test-unit test-integration run bench clean
+.PHONY: help services-up services-down services-status build test test-unit test-integration run bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ run: services-up ## Services up, migrations, the all-in-one host on http://127.0
 	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
 	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \
 	  dotnet run --project src/Flowkit.Host --no-build --no-launch-profile
+
+bench-ingress: services-up ## Webhooks accepted/s at 64 connections (wrk) beside bare Kestrel; see docs/ingress.md
+	@bash bench/ingress.sh
 
 clean: ## Remove build output
 	dotnet clean Flowkit.sln $(DOTNET_FLAGS) -v quiet
