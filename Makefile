@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status build test test-unit test-integration run bench clean
+.PHONY: help services-up services-down services-status build test test-unit test-integration run bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ run: services-up ## Services up, migrations, the all-in-one host on http://127.0
 bench: services-up ## Engine benchmark beside this machine's ceilings (figures go to docs/benchmarks.md)
 	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet
 	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll $(BENCH_ARGS)
+
+bench-ingress: services-up ## Webhooks accepted/s at 64 connections (wrk) beside bare Kestrel; see docs/ingress.md
+	@bash bench/ingress.sh
 
 clean: ## Remove build output
 	dotnet clean Flowkit.sln $(DOTNET_FLAGS) -v quiet

@@ -1,6 +1,7 @@
 using Flowkit.Api.Auth;
 using Flowkit.Api.OpenApi;
 using Flowkit.Api.Problems;
+using Flowkit.Api.Ingress;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Secrets;
 using Flowkit.Api.Workflows;
@@ -31,6 +32,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddFlowkitSecrets();
+        services.AddFlowkitIngress();
         return services;
     }
 
@@ -49,6 +51,9 @@ public static class ApiServiceCollectionExtensions
         api.MapRunControlsApi();
         api.MapKeysApi();
         api.MapSecretsApi();
+
+        // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
+        routes.MapHooksApi();
         return routes;
     }
 }

@@ -1,3 +1,4 @@
+using Flowkit.Api.Health;
 using Flowkit.Persistence;
 using MassTransit;
 
@@ -14,7 +15,7 @@ internal static class HostExtensions
         services.AddSingleton(options);
 
         var postgres = builder.Configuration.GetConnectionString("Postgres");
-        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine);
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
         if (usesDatabase)
         {
             services.AddFlowkitPersistence(Required(postgres, "ConnectionStrings:Postgres"));
@@ -36,10 +37,23 @@ internal static class HostExtensions
             services.AddFlowkitWorker();
         }
 
+        if (options.Has(Roles.Scheduler))
+        {
+            services.AddFlowkitScheduler(Required(postgres, "ConnectionStrings:Postgres"), builder.Configuration);
+        }
+
+        services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api));
+
         var rabbit = new Uri(Required(builder.Configuration.GetConnectionString("RabbitMq"), "ConnectionStrings:RabbitMq"));
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            x.ConfigureHealthCheckOptions(health =>
+            {
+                // The bus check is readiness' RabbitMQ check (connected, endpoints running).
+                health.Name = FlowkitHealth.RabbitMqCheck;
+                health.Tags.Add(FlowkitHealth.Ready);
+            });
             if (options.Has(Roles.Engine))
             {
                 x.AddFlowkitEngineSagas();
@@ -72,7 +86,7 @@ internal static class HostExtensions
     public static WebApplication MapFlowkit(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).ExcludeFromDescription();
+        app.MapFlowkitHealth();
         if (options.Has(Roles.Api))
         {
             app.UseExceptionHandler();
@@ -89,7 +103,7 @@ internal static class HostExtensions
     public static async Task MigrateFlowkitAsync(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine)))
+        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler)))
         {
             await FlowkitDatabase.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
         }
@@ -107,4 +121,7 @@ internal static class Roles
     public const string Api = "api";
     public const string Engine = "engine";
     public const string Worker = "worker";
+
+    /// <summary>Cron: the clustered Quartz scheduler (any number of instances fire each time once).</summary>
+    public const string Scheduler = "scheduler";
 }

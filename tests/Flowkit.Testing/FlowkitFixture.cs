@@ -68,10 +68,13 @@ public class FlowkitFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Starts another host on the same database and virtual host, e.g. a second engine.</summary>
-    public FlowkitHost StartHost(string roles)
+    /// <summary>
+    /// Starts another host on the same database and virtual host, e.g. a second engine; <paramref name="settings"/>
+    /// override configuration keys (<c>ConnectionStrings:Redis</c> to point it at a private Redis, say).
+    /// </summary>
+    public FlowkitHost StartHost(string roles, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = new FlowkitHost(PostgresConnectionString, RabbitMqUri, Services.Redis, roles);
+        var host = new FlowkitHost(PostgresConnectionString, RabbitMqUri, Services.Redis, roles, settings);
         _hosts.Add(host);
         _ = host.Server; // starts it
         return host;
@@ -92,7 +95,8 @@ public class FlowkitFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a real Flowkit.Host process (to be killed, not just stopped) on this fixture's services.</summary>
-    public FlowkitProcess StartProcess(string roles) => FlowkitProcess.Start(PostgresConnectionString, RabbitMqUri, Services.Redis, roles);
+    public FlowkitProcess StartProcess(string roles, IReadOnlyDictionary<string, string?>? settings = null) =>
+        FlowkitProcess.Start(PostgresConnectionString, RabbitMqUri, Services.Redis, roles, settings);
 
     public async ValueTask DisposeAsync()
     {
@@ -166,7 +170,8 @@ public class FlowkitFixture : IAsyncLifetime
 }
 
 /// <summary>One Flowkit host process in memory (the real Program), talking to the real services.</summary>
-public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, string roles) : WebApplicationFactory<Program>
+public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, string roles, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
 {
     static FlowkitHost()
     {
@@ -187,5 +192,9 @@ public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, str
         builder.UseSetting("ConnectionStrings:RabbitMq", rabbitMq.ToString());
         builder.UseSetting("ConnectionStrings:Redis", redis);
         builder.UseSetting("Flowkit:Roles", roles);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }

@@ -28,7 +28,7 @@ public sealed class FlowkitProcess : IDisposable
     /// <summary>The last lines the process wrote.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public static FlowkitProcess Start(string postgres, Uri rabbitMq, string redis, string roles)
+    public static FlowkitProcess Start(string postgres, Uri rabbitMq, string redis, string roles, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var host = HostAssembly();
         var info = new ProcessStartInfo("dotnet", [host])
@@ -44,6 +44,11 @@ public sealed class FlowkitProcess : IDisposable
         info.Environment["ConnectionStrings__RabbitMq"] = rabbitMq.ToString();
         info.Environment["ConnectionStrings__Redis"] = redis;
         info.Environment["Flowkit__Roles"] = roles;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         return new FlowkitProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {host}."));
     }
 

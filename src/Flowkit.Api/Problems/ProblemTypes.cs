@@ -13,4 +13,7 @@ public static class ProblemTypes
     public const string Unauthorized = Base + "unauthorized";
     public const string Forbidden = Base + "forbidden";
     public const string Internal = Base + "internal";
+    public const string PayloadTooLarge = Base + "payload-too-large";
+    public const string TooManyRequests = Base + "too-many-requests";
+    public const string Unavailable = Base + "unavailable";
 }

@@ -1,81 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Flowkit.Contracts;
+using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Flowkit.Persistence.Runs;
 
 /// <summary>What starting a run gave: the run, and whether it is an earlier run found by its request key.</summary>
-public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate);
+/// <param name="RunId">The run started, or the earlier run of the same key; empty when <paramref name="Stale"/>.</param>
+/// <param name="Version">The workflow version it runs.</param>
+/// <param name="Duplicate">An earlier request with the same key started <paramref name="RunId"/>.</param>
+/// <param name="Stale">
+/// With <see cref="LaunchOptions.RequireLatest"/>: the workflow was archived or has a newer version, so nothing was
+/// stored; look the trigger up again.
+/// </param>
+public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate, bool Stale = false);
+
+/// <summary>How <see cref="RunLauncher"/> starts a run.</summary>
+/// <param name="NotBefore">The run stays pending until this time (a queued webhook); null or past: start now.</param>
+/// <param name="LookFirst">
+/// Look the key up before inserting. False saves a round trip when the caller just claimed the key in a cache; a
+/// collision is then found by the primary key and answered the same way.
+/// </param>
+/// <param name="RequireLatest">
+/// Insert only if the version is still the workflow's latest and the workflow is not archived, checked in the same
+/// statement as the insert: a trigger found through a cache can never start a run of an archived or outdated
+/// definition.
+/// </param>
+public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFirst = true, bool RequireLatest = false);
 
 /// <summary>
 /// Starts runs for every trigger (API, webhook, cron): the run row (pending), its RunCreated event, its StartRun
-/// message (outbox) and, when the request has a key, the deduplication row commit in one transaction. So a request
-/// answered 2xx is never lost, and a repeated key returns the first run instead of starting another.
+/// message (outbox) and, when the request has a key, the deduplication row commit together. So a request answered
+/// 2xx is never lost, and a repeated key returns the first run instead of starting another (the primary key of
+/// <c>run_requests</c> is the arbiter).
 /// </summary>
-public sealed class RunLauncher(FlowkitDbContext db, IOutbox outbox, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time)
+/// <remarks>
+/// The four inserts go to PostgreSQL as one batch in one round trip: a batch outside an explicit transaction runs in
+/// one implicit transaction, so they commit together or not at all (a failed statement rolls back the others). This
+/// is the hot path of ingress, so it is written as SQL rather than as a change-tracked <c>SaveChanges</c> (which
+/// costs a transaction, a second round trip for the commit and the change tracker). The columns are those of the
+/// EF model (<see cref="FlowkitDbContext"/>); the outbox row is the one <c>EfOutbox</c> writes for a send or a
+/// schedule to the run saga, and the relay is woken after the commit as <c>OutboxCommitInterceptor</c> would.
+/// </remarks>
+public sealed class RunLauncher(FlowkitDbContext db, OutboxSignal signal, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time)
 {
+    private const string InsertRunValues = """
+        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at)
+        VALUES ($1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7)
+        """;
+
+    private const string InsertRunIfLatest = """
+        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at)
+        SELECT $1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7
+        FROM workflows WHERE id = $3 AND latest_version = $5 AND archived_at IS NULL
+        """;
+
+    private const string InsertEvent = "INSERT INTO run_events (run_id, workspace, type, timestamp, trace_id) VALUES ($1, $2, $3, $4, $5)";
+
+    private const string InsertQueued = "INSERT INTO run_queue (run_id, workflow_id, enqueued_at, handed_over) VALUES ($1, $2, $3, false)";
+
+    private const string InsertRequest = "INSERT INTO run_requests (workspace, scope, key, run_id, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+    private const string InsertOutbox = """
+        INSERT INTO outbox (message_id, run_id, destination, message_type, body, trace_parent, due_at, token, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """;
+
+    public Task<LaunchedRun> StartAsync(
+        WorkflowRow workflow, int version, string inputJson, string? scope, string? key, CancellationToken cancellationToken) =>
+        StartAsync(workflow, version, inputJson, scope, key, new LaunchOptions(), cancellationToken);
+
+    /// <summary>
+    /// Starts a run as <see cref="StartAsync(WorkflowRow, int, string, string?, string?, CancellationToken)"/> does, with
+    /// <paramref name="options"/>: a start time in the future keeps the run pending until then (its StartRun is an
+    /// outbox row due at that time), a caller that has just claimed the key elsewhere can skip the lookup, and a
+    /// caller that found the workflow through a cache can have the insert check it is still live and latest.
+    /// </summary>
     public async Task<LaunchedRun> StartAsync(
-        WorkflowRow workflow, int version, string inputJson, string? scope, string? key, CancellationToken cancellationToken)
+        WorkflowRow workflow, int version, string inputJson, string? scope, string? key, LaunchOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workflow);
-        if (key is not null && await FindAsync(workflow.Workspace, scope!, key, cancellationToken) is { } earlier)
+        ArgumentNullException.ThrowIfNull(options);
+        if (key is not null && options.LookFirst && await FindAsync(workflow.Workspace, scope!, key, cancellationToken) is { } earlier)
         {
             return earlier;
         }
 
-        var now = time.GetUtcNow();
-        var run = new RunState
-        {
-            CorrelationId = Guid.CreateVersion7(),
-            CurrentState = "Pending",
-            Workspace = workflow.Workspace,
-            WorkflowId = workflow.Id,
-            Workflow = workflow.Name,
-            Version = version,
-            Input = inputJson,
-            CreatedAt = now,
-        };
-        db.Runs.Add(run);
-        db.RunEvents.Add(new RunEventRow
-        {
-            RunId = run.CorrelationId,
-            Workspace = workflow.Workspace,
-            Type = RunEventTypes.RunCreated,
-            Timestamp = now,
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-        });
+        var now = time.GetUtcNow().ToUniversalTime();
+        var runId = Guid.CreateVersion7();
+        var scheduled = options.NotBefore is { } notBefore && notBefore > now;
+        var due = scheduled ? options.NotBefore!.Value.ToUniversalTime() : now;
+
         // A run of a workflow with a concurrency limit joins the line when it is created, so runs start in the
         // order they were requested, whatever order the engine receives their StartRun messages in.
-        var plan = await plans.GetAsync(db, workflow.Id, version, cancellationToken);
-        if (plan.Options.ConcurrencyLimit is not null)
-        {
-            db.RunQueue.Add(new RunQueueRow { RunId = run.CorrelationId, WorkflowId = workflow.Id, EnqueuedAt = now });
-        }
+        var limited = (await plans.GetAsync(db, workflow.Id, version, cancellationToken)).Options.ConcurrencyLimit is not null;
 
-        if (key is not null)
-        {
-            db.RunRequests.Add(new RunRequestRow { Workspace = workflow.Workspace, Scope = scope!, Key = key, RunId = run.CorrelationId, CreatedAt = now });
-        }
-
-        outbox.Send(EngineQueues.Runs, new StartRun { RunId = run.CorrelationId, Timestamp = now }, run.CorrelationId);
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var batch = connection.CreateBatch();
+            if (db.Database.CurrentTransaction is { } transaction)
+            {
+                batch.Transaction = (NpgsqlTransaction)transaction.GetDbTransaction();
+            }
+
+            Add(batch, options.RequireLatest ? InsertRunIfLatest : InsertRunValues,
+                Uuid(runId), Text(workflow.Workspace), Uuid(workflow.Id), Text(workflow.Name),
+                new NpgsqlParameter { Value = version, NpgsqlDbType = NpgsqlDbType.Integer },
+                new NpgsqlParameter { Value = inputJson, NpgsqlDbType = NpgsqlDbType.Jsonb }, Time(now));
+
+            // Inserted only if the run was: otherwise its foreign key fails and the whole batch rolls back.
+            Add(batch, InsertEvent, Uuid(runId), Text(workflow.Workspace), Text(RunEventTypes.RunCreated), Time(now),
+                Text(Activity.Current?.TraceId.ToString()));
+            if (limited)
+            {
+                Add(batch, InsertQueued, Uuid(runId), Uuid(workflow.Id), Time(now));
+            }
+
+            if (key is not null)
+            {
+                Add(batch, InsertRequest, Text(workflow.Workspace), Text(scope!), Text(key), Uuid(runId), Time(now));
+            }
+
+            // The row EfOutbox writes: Send to the run saga's queue, or Schedule with a timer token when due later.
+            var message = new StartRun { RunId = runId, Timestamp = due };
+            Add(batch, InsertOutbox, Uuid(Guid.CreateVersion7()), Uuid(runId), Text($"queue:{EngineQueues.Runs}"),
+                Text(typeof(StartRun).FullName), Text(JsonSerializer.Serialize(message, EfOutbox.Json)),
+                Text(Activity.Current?.Id), Time(due), Uuid(scheduled ? TimerTokens.For("start", runId) : null), Time(now));
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (key is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "run_requests" })
+        catch (PostgresException ex) when (key is not null && ex is { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "run_requests" })
         {
             // A concurrent request with the same key committed first: it started the run; this one is its duplicate.
-            db.ChangeTracker.Clear();
             return await FindAsync(workflow.Workspace, scope!, key, cancellationToken)
                 ?? throw new InvalidOperationException($"Request key '{key}' collided but its run cannot be found.", ex);
         }
+        catch (PostgresException ex) when (options.RequireLatest && ex is { SqlState: PostgresErrorCodes.ForeignKeyViolation, TableName: "run_events" })
+        {
+            return new LaunchedRun(Guid.Empty, version, false, Stale: true);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
 
-        return new LaunchedRun(run.CorrelationId, version, false);
+        if (db.Database.CurrentTransaction is null)
+        {
+            signal.Notify(due);
+        }
+        else
+        {
+            // Inside the caller's transaction: the commit interceptor wakes the relay when it commits.
+            db.NoteOutboxDue(due);
+        }
+
+        return new LaunchedRun(runId, version, false);
     }
 
-    private async Task<LaunchedRun?> FindAsync(string workspace, string scope, string key, CancellationToken cancellationToken)
+    /// <summary>The run an earlier request with this key started, if its row has committed.</summary>
+    public async Task<LaunchedRun?> FindAsync(string workspace, string scope, string key, CancellationToken cancellationToken)
     {
         var found = await db.RunRequests.AsNoTracking()
             .Where(r => r.Workspace == workspace && r.Scope == scope && r.Key == key)
@@ -83,4 +174,17 @@ public sealed class RunLauncher(FlowkitDbContext db, IOutbox outbox, Flowkit.Per
             .SingleOrDefaultAsync(cancellationToken);
         return found is null ? null : new LaunchedRun(found.RunId, found.Version, true);
     }
+
+    private static void Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        batch.BatchCommands.Add(command);
+    }
+
+    private static NpgsqlParameter Uuid(Guid? value) => new() { Value = value is null ? DBNull.Value : value.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Time(DateTimeOffset value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

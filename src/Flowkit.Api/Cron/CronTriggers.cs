@@ -1,0 +1,51 @@
+using Quartz;
+
+namespace Flowkit.Api.Cron;
+
+/// <summary>One cron trigger of a live workflow's latest version, as the scheduler should hold it.</summary>
+internal sealed record DesiredCron(string Workspace, Guid WorkflowId, int Index, string Expression, string? TimeZone)
+{
+    public TriggerKey Key => CronTriggers.KeyOf(WorkflowId, Index);
+}
+
+/// <summary>How Flowkit's cron triggers look in Quartz: names, job data, time zone and misfire policy.</summary>
+internal static class CronTriggers
+{
+    public const string Group = "flowkit-cron";
+    public static readonly JobKey Job = new("fire-cron", "flowkit");
+
+    public const string WorkspaceKey = "workspace";
+    public const string WorkflowKey = "workflowId";
+    public const string IndexKey = "index";
+    public const string ExpressionKey = "expression";
+    public const string TimeZoneKey = "timezone";
+
+    public static TriggerKey KeyOf(Guid workflowId, int index) => new($"{workflowId:N}.{index}", Group);
+
+    public static TimeZoneInfo ZoneOf(string? timeZone) => timeZone is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+
+    /// <summary>
+    /// The Quartz trigger: the definition's expression in its time zone (UTC when none is given), with the misfire
+    /// policy "fire once now, then resume" (a scheduler that was down past the misfire threshold runs one catch-up
+    /// run, not one per missed fire). The job data repeats the definition so a fire can check it is still current.
+    /// </summary>
+    public static ITrigger Build(DesiredCron cron) =>
+        TriggerBuilder.Create()
+            .WithIdentity(cron.Key)
+            .ForJob(Job)
+            .UsingJobData(WorkspaceKey, cron.Workspace)
+            .UsingJobData(WorkflowKey, cron.WorkflowId.ToString())
+            .UsingJobData(IndexKey, cron.Index.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UsingJobData(ExpressionKey, cron.Expression)
+            .UsingJobData(TimeZoneKey, cron.TimeZone ?? "")
+            .WithSchedule(CronScheduleBuilder.Create(cron.Expression)
+                .InTimeZone(ZoneOf(cron.TimeZone))
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .Build();
+
+    /// <summary>True when the stored trigger already is what <paramref name="cron"/> asks for.</summary>
+    public static bool Matches(ITrigger? stored, DesiredCron cron) =>
+        stored is ICronTrigger trigger
+        && string.Equals(trigger.CronExpressionString, cron.Expression, StringComparison.Ordinal)
+        && string.Equals(trigger.TimeZone.Id, ZoneOf(cron.TimeZone).Id, StringComparison.Ordinal);
+}

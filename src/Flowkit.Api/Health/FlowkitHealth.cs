@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Flowkit.Api.Ingress;
+using Flowkit.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Flowkit.Api.Health;
+
+/// <summary>
+/// Liveness and readiness (CONTRACT.md: GET /health/live, /health/ready). Liveness checks nothing but the process.
+/// Readiness checks what this process's roles need: PostgreSQL (api, engine, scheduler), RabbitMQ (every role: the
+/// MassTransit bus health check, which the host names <see cref="RabbitMqCheck"/>) and Redis (api). PostgreSQL or RabbitMQ down makes the process unready (503); Redis down only degrades it (200 with
+/// status "degraded"), because ingress keeps accepting without Redis and must stay in rotation.
+/// </summary>
+public static class FlowkitHealth
+{
+    /// <summary>The tag of readiness checks (MassTransit tags its bus check with it too).</summary>
+    public const string Ready = "ready";
+
+    /// <summary>The name the host gives MassTransit's bus health check (connected to RabbitMQ, endpoints running).</summary>
+    public const string RabbitMqCheck = "rabbitmq";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IServiceCollection AddFlowkitHealth(this IServiceCollection services, bool database, bool redis)
+    {
+        var checks = services.AddHealthChecks();
+        var timeout = TimeSpan.FromSeconds(3);
+        if (database)
+        {
+            checks.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [Ready], timeout);
+        }
+
+        if (redis)
+        {
+            checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [Ready], timeout);
+        }
+
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapFlowkitHealth(this IEndpointRouteBuilder routes)
+    {
+        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteLiveAsync })
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        routes.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Ready),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteReadyAsync,
+        })
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        return routes;
+    }
+
+    private static Task WriteLiveAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync("""{"status":"live"}""");
+    }
+
+    private static Task WriteReadyAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = Name(report.Status),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = Name(e.Value.Status), description = e.Value.Description, durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1) }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
+    }
+
+    private static string Name(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+}
+
+/// <summary>PostgreSQL answers a query.</summary>
+internal sealed class PostgresHealthCheck(FlowkitDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
+            return HealthCheckResult.Healthy("reachable");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"unreachable: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Redis answers PING; when it does not, webhook ingress runs degraded (still accepting).</summary>
+internal sealed class RedisHealthCheck(RedisIngress redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!redis.IsConfigured)
+        {
+            return HealthCheckResult.Degraded("not configured (ConnectionStrings:Redis): ingress deduplicates in PostgreSQL and rate-limits in-process");
+        }
+
+        return await redis.PingAsync() is { } latency
+            ? HealthCheckResult.Healthy($"PING {latency.TotalMilliseconds:0.#} ms")
+            : HealthCheckResult.Degraded("unreachable: ingress deduplicates in PostgreSQL and rate-limits in-process until it is back");
+    }
+}

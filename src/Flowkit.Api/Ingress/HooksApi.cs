@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Serialization;
+using Flowkit.Api.Problems;
+using Flowkit.Definitions;
+using Flowkit.Definitions.Expressions;
+using Flowkit.Persistence;
+using Flowkit.Persistence.Runs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Flowkit.Api.Ingress;
+
+/// <summary>The answer to an accepted webhook delivery.</summary>
+/// <param name="RunId">The run this delivery started, or for a duplicate the run the first delivery started.</param>
+/// <param name="Duplicate">True when an earlier delivery with the same key started <paramref name="RunId"/>.</param>
+/// <param name="StartsAt">With <c>overflow: queue</c> over the limit: when the run will start (it is pending until then).</param>
+public sealed record HookAccepted(
+    Guid RunId,
+    bool Duplicate,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? StartsAt = null);
+
+/// <summary>POST /hooks/{workspace}/{key}: webhook triggers (CONTRACT.md section 2; docs/ingress.md).</summary>
+public static class HooksApi
+{
+    public static IEndpointRouteBuilder MapHooksApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/hooks/{workspace}/{key}", (string workspace, string key, HttpContext context, WebhookIngress ingress, CancellationToken cancellationToken) =>
+                ingress.ReceiveAsync(workspace, key, context, cancellationToken))
+            .AllowAnonymous()
+            .WithTags("Webhooks")
+            .WithSummary("Deliver a webhook: starts a run of the workflow whose latest version has this webhook key. No API key; signed with X-Flowkit-Signature when the trigger has a secret.")
+            .Accepts<object>("application/json")
+            .Produces<HookAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return routes;
+    }
+}
+
+/// <summary>
+/// One webhook delivery, durably: find the hook (cached briefly), check size, signature and JSON, derive the delivery
+/// key, ask Redis (duplicate? over the limit? claim) in one round trip, commit the run with its StartRun and key row
+/// through <see cref="RunLauncher"/> in one more (which also checks the hook's workflow is still live and latest),
+/// and only then answer 202. Without Redis the same questions go to PostgreSQL and the
+/// in-process limiter. The order and every failure case are in docs/ingress.md.
+/// </summary>
+internal sealed class WebhookIngress(
+    FlowkitDbContext db,
+    RunLauncher launcher,
+    HookDirectory hooks,
+    RedisIngress redis,
+    LocalRateLimiter localLimiter,
+    IWebhookSecretResolver secrets,
+    ExpressionEngine expressions,
+    IOptions<IngressOptions> options,
+    IngressMetrics metrics,
+    TimeProvider time,
+    ILogger<WebhookIngress> logger)
+{
+    public async Task<IResult> ReceiveAsync(string workspace, string key, HttpContext context, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var request = context.Request;
+        if (request.ContentLength > settings.MaxBodyBytes)
+        {
+            return TooLarge(settings.MaxBodyBytes);
+        }
+
+        var target = await FindAsync(context, workspace, key, fresh: false, cancellationToken);
+        if (target.Result is not null)
+        {
+            return target.Result;
+        }
+
+        var body = await WebhookDelivery.ReadBodyAsync(request, settings.MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return TooLarge(settings.MaxBodyBytes);
+        }
+
+        var json = body.AsSpan().StartsWith("\uFEFF"u8) ? body[3..] : body;
+        var result = await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken);
+        if (result is not null)
+        {
+            return result;
+        }
+
+        // The cached hook was outdated (the workflow was archived or has a new version): nothing was stored. Look it
+        // up again and start over, since the new version may sign, deduplicate or limit differently.
+        target = await FindAsync(context, workspace, key, fresh: true, cancellationToken);
+        if (target.Result is not null)
+        {
+            return target.Result;
+        }
+
+        return await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken)
+            ?? Unavailable(context, new InvalidOperationException($"Webhook '{key}' changed twice while one delivery was being stored."));
+    }
+
+    private async Task<(HookTarget? Hook, IResult? Result)> FindAsync(HttpContext context, string workspace, string key, bool fresh, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await hooks.FindAsync(db, workspace, key, fresh, cancellationToken) is { } target
+                ? (target, null)
+                : (null, Outcome("not_found", Problem(ProblemTypes.NotFound, "Not found.", StatusCodes.Status404NotFound,
+                    $"There is no webhook '{key}' in workspace '{workspace}' (or its workflow is archived).")));
+        }
+        catch (Exception ex) when (IsDatabaseFailure(ex))
+        {
+            return (null, Unavailable(context, ex));
+        }
+    }
+
+    /// <summary>Signature, JSON, delivery key, then acceptance; null when the hook turned out to be outdated.</summary>
+    private async Task<IResult?> ProcessAsync(HttpContext context, HookTarget target, byte[] body, byte[] json, IngressOptions settings, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var trigger = target.Trigger;
+        if (trigger.Secret is not null)
+        {
+            var name = WebhookDelivery.SecretName(trigger.Secret);
+            var secret = name is null ? null : await secrets.ResolveAsync(target.Workflow.Workspace, name, cancellationToken);
+            if (secret is null)
+            {
+                Log.HookSecretMissing(logger, target.Workflow.Workspace, trigger.Key, name ?? trigger.Secret);
+                context.Response.Headers.RetryAfter = "60";
+                return Outcome("secret_missing", Problem(ProblemTypes.Unavailable, "Service unavailable.", StatusCodes.Status503ServiceUnavailable,
+                    "This webhook cannot verify signatures right now: the secret it names is not set. Retry later."));
+            }
+
+            // The signature covers the raw body as sent, byte order mark included.
+            if (!WebhookDelivery.SignatureMatches(request.Headers[WebhookDelivery.SignatureHeader], body, secret))
+            {
+                return Outcome("unauthorized", Problem(ProblemTypes.Unauthorized, "Unauthorized.", StatusCodes.Status401Unauthorized,
+                    $"This webhook needs the header {WebhookDelivery.SignatureHeader}: sha256=<hex HMAC-SHA256 of the raw body, keyed with the hook's secret>; it is missing or does not match."));
+            }
+        }
+
+        if (WebhookDelivery.CheckJson(json) is { } malformed)
+        {
+            return Outcome("malformed", Problem(ProblemTypes.BadRequest, "Bad request.", StatusCodes.Status400BadRequest, malformed));
+        }
+
+        var input = WebhookDelivery.BuildInput(json, request.Headers, request.Query);
+        var deliveryKey = DeliveryKey(request, trigger, json, input, target);
+        if (deliveryKey.Problem is not null)
+        {
+            return Outcome("malformed", Problem(ProblemTypes.BadRequest, "Bad request.", StatusCodes.Status400BadRequest, deliveryKey.Problem));
+        }
+
+        return await AcceptAsync(context, target, deliveryKey.Key!, Encoding.UTF8.GetString(input), settings);
+    }
+
+    private async Task<IResult?> AcceptAsync(HttpContext context, HookTarget target, string deliveryKey, string input, IngressOptions settings)
+    {
+        var workspace = target.Workflow.Workspace;
+        var trigger = target.Trigger;
+        var scope = $"hook:{trigger.Key}";
+        var workspaceRate = Rate.Of(settings.WorkspaceLimit, settings.WorkspaceLimitPeriod, settings.EffectiveWorkspaceBurst);
+        Rate? hookRate = trigger.Limit is { } limit ? Rate.Of(limit.Count, limit.Per) : null;
+        var queue = trigger.Overflow == WebhookOverflow.Queue;
+
+        var fast = await redis.TryClaimAsync(workspace, scope, deliveryKey, workspaceRate, hookRate is null ? null : trigger.Key, hookRate, queue);
+        Admission admission;
+        var lookFirst = true;
+        try
+        {
+            if (fast is null)
+            {
+                // Degraded: PostgreSQL answers "seen before?", this process answers "over the limit?".
+                redis.ServedWithoutRedis();
+                if (await launcher.FindAsync(workspace, scope, deliveryKey, CancellationToken.None) is { } earlier)
+                {
+                    return Accepted(context, earlier, null);
+                }
+
+                admission = localLimiter.Take(workspace, workspaceRate, hookRate is null ? null : $"{workspace}/{trigger.Key}", hookRate, queue, settings.MaxQueueDelay);
+                lookFirst = false;
+            }
+            else
+            {
+                switch (fast.Value.Kind)
+                {
+                    case FastPathKind.Duplicate:
+                        return Accepted(context, new LaunchedRun(fast.Value.RunId, target.Version, true), null);
+                    case FastPathKind.Claimed:
+                        // Claimed by a delivery that is still committing, or that crashed before it could: PostgreSQL
+                        // decides. It took its tokens already, so this one takes none.
+                        admission = Admission.Admitted;
+                        break;
+                    default:
+                        admission = fast.Value.Admission;
+                        lookFirst = false;
+                        break;
+                }
+            }
+
+            if (admission.Kind == AdmissionKind.Limited)
+            {
+                return Limited(context, trigger, admission);
+            }
+
+            DateTimeOffset? notBefore = admission.Kind == AdmissionKind.Queued ? time.GetUtcNow().AddMilliseconds(admission.Milliseconds) : null;
+
+            // Not cancelled by the caller going away: a commit that has begun completes, and a retry finds it.
+            var launched = await launcher.StartAsync(
+                target.Workflow, target.Version, input, scope, deliveryKey, new LaunchOptions(notBefore, lookFirst, RequireLatest: true), CancellationToken.None);
+            if (launched.Stale)
+            {
+                if (fast is { Kind: FastPathKind.Fresh })
+                {
+                    redis.Release(workspace, scope, deliveryKey);
+                }
+
+                return null;
+            }
+
+            redis.Remember(workspace, scope, deliveryKey, launched.RunId);
+            return Accepted(context, launched, launched.Duplicate ? null : notBefore);
+        }
+        catch (Exception ex) when (IsDatabaseFailure(ex))
+        {
+            if (fast is { Kind: FastPathKind.Fresh })
+            {
+                redis.Release(workspace, scope, deliveryKey);
+            }
+
+            return Unavailable(context, ex);
+        }
+    }
+
+    private (string? Key, string? Problem) DeliveryKey(HttpRequest request, WebhookTrigger trigger, ReadOnlySpan<byte> body, byte[] input, HookTarget target)
+    {
+        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length > 0)
+        {
+            return WebhookDelivery.CheckIdempotencyKey(idempotencyKey) is { } problem ? (null, problem) : (WebhookDelivery.KeyFromHeader(idempotencyKey), null);
+        }
+
+        if (trigger.Dedupe is not null)
+        {
+            try
+            {
+                if (WebhookDelivery.KeyFromExpression(expressions, trigger.Dedupe, input, target.Workflow.Name, target.Version) is { } key)
+                {
+                    return (key, null);
+                }
+            }
+            catch (ExpressionException ex)
+            {
+                // Never lose a delivery to a dedupe expression that does not fit it: fall back to the body's hash.
+                Log.DedupeExpressionFailed(logger, trigger.Key, ex);
+            }
+        }
+
+        return (WebhookDelivery.KeyFromBody(body), null);
+    }
+
+    private JsonHttpResult<HookAccepted> Accepted(HttpContext context, LaunchedRun run, DateTimeOffset? startsAt)
+    {
+        metrics.Request(run.Duplicate ? "duplicate" : startsAt is null ? "accepted" : "queued");
+        context.Response.Headers.Location = $"/api/v1/runs/{run.RunId}";
+        return TypedResults.Json(new HookAccepted(run.RunId, run.Duplicate, startsAt), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private IResult Limited(HttpContext context, WebhookTrigger trigger, Admission admission)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(admission.Milliseconds / 1000.0));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var limit = admission.ByWorkspace
+            ? "its workspace's webhook limit"
+            : $"its limit of {trigger.Limit!.Count}/{(trigger.Limit.Per == TimeSpan.FromSeconds(1) ? "s" : "m")}"
+              + (trigger.Overflow == WebhookOverflow.Queue ? " and its queue is full" : "");
+        return Outcome("limited", Problem(ProblemTypes.TooManyRequests, "Too many requests.", StatusCodes.Status429TooManyRequests,
+            $"Webhook '{trigger.Key}' is over {limit}. Retry after {seconds} s."));
+    }
+
+    private IResult TooLarge(int limit) =>
+        Outcome("too_large", Problem(ProblemTypes.PayloadTooLarge, "Payload too large.", StatusCodes.Status413PayloadTooLarge,
+            $"The body is larger than {limit.ToString("N0", CultureInfo.InvariantCulture)} bytes."));
+
+    private IResult Unavailable(HttpContext context, Exception exception)
+    {
+        Log.HookStoreFailed(logger, exception);
+        context.Response.Headers.RetryAfter = "5";
+        return Outcome("unavailable", Problem(ProblemTypes.Unavailable, "Service unavailable.", StatusCodes.Status503ServiceUnavailable,
+            "The delivery could not be stored, so it was not accepted. Retry it."));
+    }
+
+    private IResult Outcome(string outcome, IResult result)
+    {
+        metrics.Request(outcome);
+        return result;
+    }
+
+    private static ProblemHttpResult Problem(string type, string title, int status, string detail) =>
+        TypedResults.Problem(new ProblemDetails { Type = type, Title = title, Status = status, Detail = detail });
+
+    private static bool IsDatabaseFailure(Exception exception) =>
+        exception is NpgsqlException or DbUpdateException or TimeoutException;
+}

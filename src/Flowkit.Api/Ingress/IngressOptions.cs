@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Flowkit.Api.Ingress;
+
+/// <summary>Webhook ingress settings (<c>Flowkit:Ingress</c>); see docs/ingress.md.</summary>
+public sealed class IngressOptions
+{
+    public const string Section = "Flowkit:Ingress";
+
+    /// <summary>Largest accepted request body; larger ones answer 413. Default 1 MiB.</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Webhook requests a workspace may make per <see cref="WorkspaceLimitPeriod"/>, over all its hooks.</summary>
+    [Range(1, 10_000_000)]
+    public int WorkspaceLimit { get; set; } = 1000;
+
+    /// <summary>The period of <see cref="WorkspaceLimit"/> (default one second).</summary>
+    public TimeSpan WorkspaceLimitPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many requests a workspace may make at once after being idle; default <see cref="WorkspaceLimit"/>.</summary>
+    [Range(1, 10_000_000)]
+    public int? WorkspaceBurst { get; set; }
+
+    /// <summary>
+    /// How long a found hook (workflow, version, trigger) is reused without asking PostgreSQL. It cannot start a run
+    /// of an archived or outdated version: the run's insert checks the workflow is live and the version latest, and a
+    /// stale answer is looked up again. Zero looks up every delivery.
+    /// </summary>
+    public TimeSpan HookCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long Redis remembers a delivery's key (the fast path); PostgreSQL keeps the key row for good.</summary>
+    public TimeSpan DedupeRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// With <c>overflow: queue</c>, the furthest ahead a run may be scheduled to start; a request that would wait
+    /// longer answers 429 like <c>overflow: reject</c>.
+    /// </summary>
+    public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long one Redis call may take before ingress falls back to PostgreSQL for that request.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After a Redis failure, requests skip Redis for this long (unless the connection reports it is back).</summary>
+    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Prefix of every Redis key ingress writes. Default <c>flowkit:{database name}</c>: Redis caches what one
+    /// database decided, so two installations (or two test databases) sharing a Redis never see each other's keys.
+    /// </summary>
+    public string? RedisKeyPrefix { get; set; }
+
+    internal int EffectiveWorkspaceBurst => WorkspaceBurst ?? WorkspaceLimit;
+}

@@ -1,0 +1,25 @@
+using Flowkit.Api.Ingress;
+using Flowkit.Api.Triggers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class IngressServiceCollectionExtensions
+{
+    /// <summary>Webhook ingress: the Redis fast path, its PostgreSQL and in-process fallbacks, the hook directory.</summary>
+    public static IServiceCollection AddFlowkitIngress(this IServiceCollection services)
+    {
+        services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton<IngressMetrics>();
+        services.TryAddSingleton<TriggerCatalog>();
+        services.TryAddSingleton<HookDirectory>();
+        services.TryAddSingleton<LocalRateLimiter>();
+        services.TryAddSingleton<ConfiguredWebhookSecrets>();
+        services.TryAddSingleton<IWebhookSecretResolver, StoredWebhookSecrets>();
+        services.TryAddSingleton<RedisIngress>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisIngress>());
+        services.AddScoped<WebhookIngress>();
+        return services;
+    }
+}
