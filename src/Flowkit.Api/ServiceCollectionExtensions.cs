@@ -32,6 +32,9 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddFlowkitSecrets();
+
+        // Workflow changes wake this process's cron reconciler at once (when it runs the scheduler role).
+        services.TryAddSingleton<Flowkit.Api.Cron.CronSignal>();
         services.AddFlowkitIngress();
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Flowkit.Api.Cron;
 using Flowkit.Definitions;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Workflows;
@@ -64,7 +65,7 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<Created<WorkflowResponse>, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
     {
         var read = await ReadDefinitionAsync(request, compiler, cancellationToken);
         if (read.Problem is not null)
@@ -101,11 +102,12 @@ public static class WorkflowsApi
                 : $"A workflow named '{definition.Name}' already exists in this workspace. Update it with PUT /api/v1/workflows/{definition.Name}.");
         }
 
+        cron.Notify();
         return TypedResults.Created($"/api/v1/workflows/{workflow.Name}", WorkflowResponse.From(workflow, read.Compilation.CanonicalJson!));
     }
 
     internal static async Task<Results<Ok<UpdateWorkflowResponse>, ProblemHttpResult>> UpdateAsync(
-        string name, HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
     {
         var read = await ReadDefinitionAsync(request, compiler, cancellationToken);
         if (read.Problem is not null)
@@ -157,6 +159,7 @@ public static class WorkflowsApi
         await db.SaveChangesAsync(cancellationToken);
         // Once the version is written, finish: the caller may have gone, but the update is whole or absent.
         await transaction.CommitAsync(CancellationToken.None);
+        cron.Notify();
         return TypedResults.Ok(new UpdateWorkflowResponse(name, version, true));
     }
 
@@ -201,7 +204,7 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> ArchiveAsync(
-        string name, HttpContext context, FlowkitDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpContext context, FlowkitDbContext db, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var now = time.GetUtcNow();
@@ -214,6 +217,7 @@ public static class WorkflowsApi
         }
 
         // Archiving twice is not an error: DELETE is idempotent, and the first archive time is kept.
+        cron.Notify();
         return TypedResults.NoContent();
     }
 
