@@ -424,4 +424,36 @@ public sealed class EngineTests(FlowkitFixture flowkit)
         (await Client.WaitForRunEndAsync(runId)).Status().Should().Be("cancelled");
         await Eventually.UntilAsync(() => Task.FromResult(targets.Aborted.Count), n => n == 1, TimeSpan.FromSeconds(30), "the worker to abandon the running request");
     }
+
+    [Fact]
+    public async Task RunsList_PagedByCursor_ReturnsEveryRunOnceNewestFirst()
+    {
+        var name = Api.UniqueName("paging");
+        await Client.CreateWorkflowAsync($"name: {name}\nsteps:\n  - {{ id: a, type: transform, with: {{ ok: true }} }}\n");
+        var started = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            started.Add(await Client.StartRunAsync(name));
+        }
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var path = $"/api/v1/runs?workflow={name}&limit=2" + (cursor is null ? "" : $"&cursor={cursor}");
+            using var response = await Client.GetAsync(path, TestContext.Current.CancellationToken);
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()));
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        pages.Should().Be(3);
+        seen.Should().Equal(Enumerable.Reverse(started));
+        using var bad = await Client.GetAsync($"/api/v1/runs?cursor=not-a-cursor", TestContext.Current.CancellationToken);
+        bad.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+    }
 }
