@@ -1,7 +1,9 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 
 namespace Flowkit.Api;
 
@@ -70,5 +72,60 @@ internal static class Page
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// One page of a newest-first list keyed by (time, id): the rows after <paramref name="cursor"/>, and the cursor of
+    /// the next page. Null when the cursor is not one this API gave out.
+    /// </summary>
+    public static async Task<Page<TItem>?> NewestFirstAsync<TRow, TItem>(
+        IQueryable<TRow> query,
+        Expression<Func<TRow, DateTimeOffset>> at,
+        Expression<Func<TRow, Guid>> id,
+        string? cursor,
+        int size,
+        Func<TRow, TItem> map,
+        CancellationToken cancellationToken)
+    {
+        if (cursor is not null)
+        {
+            if (!TryReadCursor(cursor, out var after))
+            {
+                return null;
+            }
+
+            query = query.Where(Before(at, id, after.At, after.Id));
+        }
+
+        var rows = await query.OrderByDescending(at).ThenByDescending(id).Take(size + 1).ToListAsync(cancellationToken);
+        var atOf = at.Compile();
+        var idOf = id.Compile();
+        var next = rows.Count > size ? WriteCursor(atOf(rows[size - 1]), idOf(rows[size - 1])) : null;
+        return new Page<TItem>(rows.Take(size).Select(map).ToArray(), next);
+    }
+
+    /// <summary><c>row => at(row) &lt; time || (at(row) == time &amp;&amp; id(row).CompareTo(key) &lt; 0)</c>, for EF to translate.</summary>
+    private static Expression<Func<TRow, bool>> Before<TRow>(
+        Expression<Func<TRow, DateTimeOffset>> at, Expression<Func<TRow, Guid>> id, DateTimeOffset time, Guid key)
+    {
+        var row = at.Parameters[0];
+        var atBody = at.Body;
+        var idBody = new Rebind(id.Parameters[0], row).Visit(id.Body);
+        var bound = Expression.Constant(new Bound(time, key));
+        var timeValue = Expression.Property(bound, nameof(Bound.Time));
+        var keyValue = Expression.Property(bound, nameof(Bound.Key));
+        var compare = Expression.Call(idBody, typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!, keyValue);
+        var body = Expression.OrElse(
+            Expression.LessThan(atBody, timeValue),
+            Expression.AndAlso(Expression.Equal(atBody, timeValue), Expression.LessThan(compare, Expression.Constant(0))));
+        return Expression.Lambda<Func<TRow, bool>>(body, row);
+    }
+
+    /// <summary>Holds the cursor's values so EF sends them as parameters, not literals.</summary>
+    private sealed record Bound(DateTimeOffset Time, Guid Key);
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }

@@ -116,21 +116,9 @@ public static partial class KeysApi
         }
 
         var workspace = Workspaces.Of(context);
-        var query = db.ApiKeys.AsNoTracking().Where(k => k.Workspace == workspace);
-        if (cursor is not null)
-        {
-            if (!Page.TryReadCursor(cursor, out var after))
-            {
-                return Page.BadCursor();
-            }
-
-            query = query.Where(k => k.CreatedAt < after.At || (k.CreatedAt == after.At && k.Id.CompareTo(after.Id) < 0));
-        }
-
-        var rows = await query.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Take(size + 1).ToListAsync(cancellationToken);
-        var items = rows.Take(size).Select(ApiKeyResponse.From).ToArray();
-        var next = rows.Count > size ? Page.WriteCursor(rows[size - 1].CreatedAt, rows[size - 1].Id) : null;
-        return TypedResults.Ok(new Page<ApiKeyResponse>(items, next));
+        var page = await Page.NewestFirstAsync(
+            db.ApiKeys.AsNoTracking().Where(k => k.Workspace == workspace), k => k.CreatedAt, k => k.Id, cursor, size, ApiKeyResponse.From, cancellationToken);
+        return page is null ? Page.BadCursor() : TypedResults.Ok(page);
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(

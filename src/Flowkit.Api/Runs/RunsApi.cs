@@ -101,20 +101,8 @@ public static class RunsApi
             query = query.Where(r => r.CurrentState == state);
         }
 
-        if (cursor is not null)
-        {
-            if (!Page.TryReadCursor(cursor, out var after))
-            {
-                return Page.BadCursor();
-            }
-
-            query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.CorrelationId.CompareTo(after.Id) < 0));
-        }
-
-        var rows = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.CorrelationId).Take(size + 1).ToListAsync(cancellationToken);
-        var items = rows.Take(size).Select(RunSummary.From).ToArray();
-        var next = rows.Count > size ? Page.WriteCursor(rows[size - 1].CreatedAt, rows[size - 1].CorrelationId) : null;
-        return TypedResults.Ok(new Page<RunSummary>(items, next));
+        var page = await Page.NewestFirstAsync(query, r => r.CreatedAt, r => r.CorrelationId, cursor, size, RunSummary.From, cancellationToken);
+        return page is null ? Page.BadCursor() : TypedResults.Ok(page);
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<RunEventResponse>>, ProblemHttpResult>> EventsAsync(
