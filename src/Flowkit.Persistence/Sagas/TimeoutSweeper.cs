@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Flowkit.Contracts;
+using Flowkit.Sagas;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +61,7 @@ internal sealed partial class TimeoutSweeper(
         var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{EngineQueues.Runs}"));
         foreach (var step in due)
         {
-            var messageId = MessageIdFor(step.RunId, step.StepId, step.Attempt);
+            var messageId = TimerTokens.For("timeout", step.RunId, step.StepId, step.Attempt);
             if (!_recentlySent.TryAdd(messageId, now))
             {
                 continue;
@@ -75,13 +74,6 @@ internal sealed partial class TimeoutSweeper(
         }
 
         LogSent(logger, due.Count);
-    }
-
-    private static Guid MessageIdFor(Guid runId, string stepId, int attempt)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"timeout|{runId:N}|{stepId}|{attempt}"), hash);
-        return new Guid(hash[..16]);
     }
 
     [LoggerMessage(2301, LogLevel.Information, "{Count} step attempts passed their deadline; the saga was told")]
