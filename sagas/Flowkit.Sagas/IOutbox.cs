@@ -27,15 +27,11 @@ public interface IOutbox
 
     /// <summary>Cancels every timer of a run that has not fired yet.</summary>
     Task CancelAllAsync(Guid runId, CancellationToken cancellationToken);
-}
 
-/// <summary>Deterministic timer tokens: the same (kind, run, step, attempt) always names the same timer.</summary>
-public static class TimerTokens
-{
-    public static Guid For(string kind, Guid runId, string? stepId = null, int attempt = 0)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{kind}|{runId:N}|{stepId}|{attempt}"), hash);
-        return new Guid(hash[..16]);
-    }
+    /// <summary>
+    /// Drops the <typeparamref name="T"/> messages of the run written earlier in this transaction (not yet committed),
+    /// so a transition that ends the run does not send work it decided on before it ended.
+    /// </summary>
+    void Discard<T>(Guid runId)
+        where T : class;
 }

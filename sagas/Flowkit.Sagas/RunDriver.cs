@@ -509,6 +509,10 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         run.OpenApprovals = 0;
         await store.CancelOpenStepsAsync(run.CorrelationId, now, cancellationToken);
         await outbox.CancelAllAsync(run.CorrelationId, cancellationToken);
+
+        // Steps dispatched earlier in this same transition (a fan-out whose later branch failed the run) must not
+        // reach a worker: their rows are marked cancelled above, so their work is dropped before it is committed.
+        outbox.Discard<ExecuteStep>(run.CorrelationId);
         outbox.Publish(new StepExecutionCancelled { RunId = run.CorrelationId, Timestamp = now }, run.CorrelationId);
         await ReleaseSlotAsync(run, now, cancellationToken);
         AddEvent(run, eventType, now, data: data);
@@ -528,14 +532,20 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
 
     private async Task ReleaseSlotAsync(RunState run, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var plan = await store.GetPlanAsync(run.WorkflowId, run.Version, cancellationToken);
+        if (plan.Options.ConcurrencyLimit is not { } limit)
+        {
+            return;
+        }
+
         if (run.HoldsSlot)
         {
             run.HoldsSlot = false;
-            await slots.ReleaseAsync(run, now, cancellationToken);
+            await slots.ReleaseAsync(run, limit, now, cancellationToken);
         }
         else if (run.StartedAt is null)
         {
-            await slots.LeaveAsync(run, now, cancellationToken);
+            await slots.LeaveAsync(run, limit, now, cancellationToken);
         }
     }
 

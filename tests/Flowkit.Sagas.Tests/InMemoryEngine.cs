@@ -134,6 +134,15 @@ internal sealed class RecordingOutbox : IOutbox
         return Task.CompletedTask;
     }
 
+    public void Discard<T>(Guid runId)
+        where T : class
+    {
+        lock (Sent)
+        {
+            Sent.RemoveAll(s => s.Message is T && s.Message is Flowkit.Contracts.IRunMessage m && m.RunId == runId);
+        }
+    }
+
     public IEnumerable<T> SentOf<T>() => Sent.Select(s => s.Message).OfType<T>();
 }
 
@@ -146,13 +155,13 @@ internal sealed class FixedSlots : IConcurrencySlots
 
     public Task<bool> TryAcquireAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(Available);
 
-    public Task ReleaseAsync(RunState run, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task ReleaseAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Released++;
         return Task.CompletedTask;
     }
 
-    public Task LeaveAsync(RunState run, DateTimeOffset now, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task LeaveAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Delays wait 'for' a fixed number of seconds; approval messages are the raw text.</summary>

@@ -147,6 +147,24 @@ public sealed class RunStateMachineTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FanOut_LaterBranchFailsTheRun_EarlierBranchWorkIsNotSent()
+    {
+        // Issue #10: b1 is dispatched first in the transition; b2 then fails at dispatch and ends the run.
+        var runId = await StartAsync(new RunPlanBuilder()
+            .Step("a")
+            .Typed("b1", StepTypes.Http, "{}", null, "a")
+            .Typed("b2", StepTypes.Delay, "{}", null, "a")
+            .Build());
+        _outbox.Sent.Clear();
+
+        await SendAsync(Finished(runId, "a", 1));
+
+        Run(runId).CurrentState.Should().Be("Failed");
+        Step(runId, "b1").Status.Should().Be(StepStatus.Cancelled);
+        _outbox.SentOf<ExecuteStep>().Should().BeEmpty("a run that ended in this transition sends no work");
+    }
+
+    [Fact]
     public async Task Timeout_CurrentAttempt_FailsItAsRetryable()
     {
         var runId = await StartAsync(new RunPlanBuilder().Step("a").Retrying("a", new RetryPolicy(2, BackoffKind.Fixed, TimeSpan.FromSeconds(1), null, false)).Build());

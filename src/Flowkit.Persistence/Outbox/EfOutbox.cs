@@ -51,6 +51,16 @@ internal sealed class EfOutbox(FlowkitDbContext db, TimeProvider time) : IOutbox
         await db.Outbox.Where(m => m.RunId == runId && m.Token != null).ExecuteDeleteAsync(cancellationToken);
     }
 
+    public void Discard<T>(Guid runId)
+        where T : class
+    {
+        var type = typeof(T).FullName;
+        foreach (var pending in db.ChangeTracker.Entries<OutboxMessageRow>().Where(e => e.Entity.RunId == runId && e.Entity.MessageType == type && e.State == EntityState.Added).ToList())
+        {
+            pending.State = EntityState.Detached;
+        }
+    }
+
     private void Add<T>(T message, string destination, Guid runId, DateTimeOffset? due, Guid? token)
         where T : class
     {

@@ -1,0 +1,12 @@
+namespace Flowkit.Sagas;
+
+/// <summary>Deterministic timer tokens: the same (kind, run, step, attempt) always names the same timer.</summary>
+public static class TimerTokens
+{
+    public static Guid For(string kind, Guid runId, string? stepId = null, int attempt = 0)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{kind}|{runId:N}|{stepId}|{attempt}"), hash);
+        return new Guid(hash[..16]);
+    }
+}
