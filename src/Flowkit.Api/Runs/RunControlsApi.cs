@@ -72,18 +72,30 @@ public static class RunControlsApi
         }
 
         var workspace = Workspaces.Of(context);
-        if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
-        {
-            return Problems.Problems.NotFound($"There is no run {id}.");
-        }
-
         var now = time.GetUtcNow();
         var decidedBy = Workspaces.Caller(context);
         var decision = approved.Value ? "approved" : "rejected";
 
         // One decision per approval: the conditional update claims the open request, so deciding twice (or racing
-        // the expiry) answers 409 and only one decision ever reaches the run.
+        // the expiry) answers 409 and only one decision ever reaches the run. The run row is read FOR SHARE, so the
+        // run cannot end between this check and the commit: a run that has ended (cancelled, failed, timed out while
+        // the approval was open) answers 409 instead of taking a decision nobody will apply (issue #10).
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var state = await db.Database
+            .SqlQuery<string>($"SELECT current_state AS \"Value\" FROM runs WHERE id = {id} AND workspace = {workspace} FOR SHARE")
+            .ToListAsync(cancellationToken);
+        if (state.Count == 0)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        if (Ended.Contains(state[0]))
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return Problems.Problems.Conflict($"Run {id} has already ended ({state[0].ToLowerInvariant()}); step '{stepId}' is not waiting for a decision.");
+        }
+
         var claimed = await db.Approvals
             .Where(a => a.RunId == id && a.StepId == stepId && a.Decision == null)
             .OrderByDescending(a => a.Attempt)
