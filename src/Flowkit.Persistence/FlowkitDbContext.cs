@@ -119,6 +119,10 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
             e.Property(x => x.DueAt).HasColumnName("due_at");
             e.Property(x => x.Token).HasColumnName("token");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.ClaimedUntil).HasColumnName("claimed_until");
+            e.Property(x => x.Attempts).HasColumnName("attempts");
+            e.Property(x => x.PoisonedAt).HasColumnName("poisoned_at");
+            e.Property(x => x.Error).HasColumnName("error");
         });
 
         modelBuilder.Entity<InboxMessageRow>(e =>

@@ -45,6 +45,7 @@ public static class PersistenceServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFlowkitOutboxRelay(this IServiceCollection services)
     {
+        services.TryAddSingleton<EngineMetrics>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<InboxCleanup>();
         return services;

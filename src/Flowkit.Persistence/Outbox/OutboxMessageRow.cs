@@ -29,6 +29,18 @@ public sealed class OutboxMessageRow
     public Guid? Token { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>A relay has claimed the row until then (it is publishing it); another relay may take it after.</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
+    /// <summary>How many times a relay has claimed the row.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Set when the row can never be sent (unknown type, unreadable body, bad destination): parked, not retried.</summary>
+    public DateTimeOffset? PoisonedAt { get; set; }
+
+    /// <summary>Why the row was parked.</summary>
+    public string? Error { get; set; }
 }
 
 /// <summary>A consumed message (<c>inbox</c>): recorded in the consuming transaction, so a redelivery is a no-op.</summary>
