@@ -1,20 +1,46 @@
 using Flowkit.Engine;
+using Flowkit.Engine.Outbox;
+using Flowkit.Engine.Timeouts;
 using Flowkit.Sagas;
 using Flowkit.Sagas.Activities;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>The engine role's services: the run driver, the saga's activity and what it evaluates.</summary>
+    /// <summary>
+    /// The engine role's services: the run driver, the saga's activity and what it evaluates, the timeout sweeper
+    /// and the watchdog.
+    /// </summary>
     public static IServiceCollection AddFlowkitEngine(this IServiceCollection services)
     {
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<RunDriver>();
         services.AddScoped(typeof(RunActivity<>));
         services.AddSingleton<IEngineExpressions, EngineExpressions>();
+        services.TryAddSingleton<EngineMetrics>();
         services.AddFlowkitTimeoutSweeper();
+        return services;
+    }
+
+    /// <summary>
+    /// The outbox relay and the inbox cleanup: every process that writes outbox rows (API, engine) runs them.
+    /// </summary>
+    public static IServiceCollection AddFlowkitOutboxRelay(this IServiceCollection services)
+    {
+        services.TryAddSingleton<EngineMetrics>();
+        services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<InboxCleanup>();
+        return services;
+    }
+
+    /// <summary>The engine's timeout sweeper: passed attempt deadlines become StepTimedOut messages.</summary>
+    public static IServiceCollection AddFlowkitTimeoutSweeper(this IServiceCollection services)
+    {
+        services.AddOptions<SweeperOptions>().BindConfiguration(SweeperOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<TimeoutSweeper>();
         return services;
     }
 

@@ -40,31 +40,12 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>
-    /// The outbox relay and the inbox cleanup: every process that writes outbox rows (API, engine) runs them.
-    /// </summary>
-    public static IServiceCollection AddFlowkitOutboxRelay(this IServiceCollection services)
-    {
-        services.TryAddSingleton<EngineMetrics>();
-        services.AddHostedService<OutboxRelay>();
-        services.AddHostedService<InboxCleanup>();
-        return services;
-    }
-
     internal static void ConfigureDbContext(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__migrations"))
             // The migrations are hand-written SQL without a model snapshot (docs/adr/0002), so EF cannot diff the
             // model against them; the migration tests check that the model matches the schema instead.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
-
-    /// <summary>The engine's timeout sweeper: passed attempt deadlines become StepTimedOut messages.</summary>
-    public static IServiceCollection AddFlowkitTimeoutSweeper(this IServiceCollection services)
-    {
-        services.AddOptions<SweeperOptions>().BindConfiguration(SweeperOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHostedService<TimeoutSweeper>();
-        return services;
-    }
 
     /// <summary>Registers the run saga's PostgreSQL repository (row lock per run) on a saga registration.</summary>
     public static void UseFlowkitRunRepository(this ISagaRegistrationConfigurator<RunState> saga)

@@ -1,10 +1,12 @@
+using Flowkit.Persistence;
+using Flowkit.Persistence.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Flowkit.Persistence.Outbox;
+namespace Flowkit.Engine.Outbox;
 
 /// <summary>
 /// Deletes inbox rows older than the retention window, on a schedule, in batches of

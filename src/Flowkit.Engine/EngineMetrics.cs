@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Flowkit.Persistence.Outbox;
+namespace Flowkit.Engine;
 
 /// <summary>
 /// The engine's instruments (Meter <c>Flowkit.Engine</c>): outbox delivery and the watchdog's findings. Created

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flowkit.Contracts;
+using Flowkit.Persistence;
+using Flowkit.Persistence.Outbox;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Flowkit.Persistence.Outbox;
+namespace Flowkit.Engine.Outbox;
 
 /// <summary>
 /// Delivers committed outbox rows whose due time has come. A round claims a batch with a lease (one UPDATE with

@@ -1,4 +1,5 @@
 using Flowkit.Contracts;
+using Flowkit.Persistence;
 using Flowkit.Sagas;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Flowkit.Persistence.Sagas;
+namespace Flowkit.Engine.Timeouts;
 
 /// <summary>
 /// Finds running steps whose attempt deadline has passed (a worker died or hangs) and tells the run saga. The
@@ -81,22 +82,4 @@ internal sealed partial class TimeoutSweeper(
 
     [LoggerMessage(2302, LogLevel.Warning, "Timeout sweep failed; it runs again at the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
-}
-
-/// <summary>Timeout sweeper settings.</summary>
-public sealed class SweeperOptions
-{
-    public const string Section = "Flowkit:Engine:Timeouts";
-
-    /// <summary>How often passed deadlines are looked for (the precision of step timeouts).</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
-    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>Deadlines handled per sweep.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
-    public int BatchSize { get; set; } = 1000;
-
-    /// <summary>A timeout not yet acted on is sent again after this long (the first may have been lost).</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Flowkit.Engine.Timeouts;
+
+/// <summary>Timeout sweeper settings.</summary>
+public sealed class SweeperOptions
+{
+    public const string Section = "Flowkit:Engine:Timeouts";
+
+    /// <summary>How often passed deadlines are looked for (the precision of step timeouts).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Deadlines handled per sweep.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>A timeout not yet acted on is sent again after this long (the first may have been lost).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(30);
+}
