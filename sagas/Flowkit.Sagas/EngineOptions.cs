@@ -25,4 +25,18 @@ public sealed class EngineOptions
     /// <summary>In-process partitions by run id, so that a busy run's messages wait in memory, not on the row lock.</summary>
     [Range(1, 4096)]
     public int Partitions { get; set; } = 64;
+
+    /// <summary>Whether this engine runs the watchdog that finds and re-drives stuck runs (docs/reliability.md).</summary>
+    public bool WatchdogEnabled { get; set; } = true;
+
+    /// <summary>How often the watchdog looks for stuck runs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a run must stay stuck (a lost message, a lost timer, a decided approval not applied, a slot counter
+    /// that disagrees) before the watchdog re-drives it. Longer than the usual queueing delay of a message under load.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan WatchdogBound { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -18,4 +18,10 @@ public interface IConcurrencySlots
     /// the next runs in line start if slots are free.
     /// </summary>
     Task LeaveAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recounts a workflow's counter from the runs holding or handed a slot, sets it, and gives free slots to the
+    /// line (the watchdog's repair). Returns the counter before and after, and how many runs were handed a slot.
+    /// </summary>
+    Task<(int Before, int After, int Handed)> ReconcileAsync(Guid workflowId, int limit, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -14,10 +14,10 @@ namespace Flowkit.Sagas;
 /// </summary>
 public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time, IOptions<EngineOptions> options)
 {
-    private const string RetryTimer = "retry";
-    private const string DelayTimer = "delay";
-    private const string ApprovalTimer = "approval";
-    private const string RunTimer = "run-timeout";
+    private const string RetryTimer = TimerKinds.Retry;
+    private const string DelayTimer = TimerKinds.Delay;
+    private const string ApprovalTimer = TimerKinds.Approval;
+    private const string RunTimer = TimerKinds.RunTimeout;
 
     private readonly EngineOptions _options = options.Value;
 

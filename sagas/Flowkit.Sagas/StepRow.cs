@@ -84,4 +84,7 @@ public static class RunEventTypes
     public const string RunSucceeded = nameof(RunSucceeded);
     public const string RunFailed = nameof(RunFailed);
     public const string RunCancelled = nameof(RunCancelled);
+
+    /// <summary>The engine's watchdog found the run stuck and re-sent the message that was lost (data: finding, resent).</summary>
+    public const string RunRedriven = nameof(RunRedriven);
 }

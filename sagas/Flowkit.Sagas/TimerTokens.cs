@@ -1,5 +1,14 @@
 namespace Flowkit.Sagas;
 
+/// <summary>The kinds of timers the run saga sets, named in their <see cref="TimerTokens"/>.</summary>
+public static class TimerKinds
+{
+    public const string Retry = "retry";
+    public const string Delay = "delay";
+    public const string Approval = "approval";
+    public const string RunTimeout = "run-timeout";
+}
+
 /// <summary>Deterministic timer tokens: the same (kind, run, step, attempt) always names the same timer.</summary>
 public static class TimerTokens
 {

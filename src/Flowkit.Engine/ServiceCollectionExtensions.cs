@@ -1,6 +1,7 @@
 using Flowkit.Engine;
 using Flowkit.Engine.Outbox;
 using Flowkit.Engine.Timeouts;
+using Flowkit.Engine.Watchdog;
 using Flowkit.Sagas;
 using Flowkit.Sagas.Activities;
 using MassTransit;
@@ -22,6 +23,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IEngineExpressions, EngineExpressions>();
         services.TryAddSingleton<EngineMetrics>();
         services.AddFlowkitTimeoutSweeper();
+        services.AddHostedService<RunWatchdog>();
         return services;
     }
 

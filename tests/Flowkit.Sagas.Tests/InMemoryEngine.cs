@@ -161,6 +161,9 @@ internal sealed class FixedSlots : IConcurrencySlots
         return Task.CompletedTask;
     }
 
+    public Task<(int Before, int After, int Handed)> ReconcileAsync(Guid workflowId, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult((0, 0, 0));
+
     public Task LeaveAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 

@@ -35,7 +35,8 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
             INSERT INTO run_queue (workflow_id, run_id, enqueued_at, handed_over)
             VALUES ({run.WorkflowId}, {run.CorrelationId}, {run.CreatedAt}, false) ON CONFLICT DO NOTHING
             """, cancellationToken);
-        return await FillAsync(run.WorkflowId, running, limit, now, run.CorrelationId, cancellationToken);
+        var (took, _) = await FillAsync(run.WorkflowId, running, limit, now, run.CorrelationId, cancellationToken);
+        return took;
     }
 
     public async Task ReleaseAsync(RunState run, int limit, DateTimeOffset now, CancellationToken cancellationToken)
@@ -60,6 +61,24 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
 
         // Leaving the line may let the next run start (a slot was free while this run stood first in line).
         await FillAsync(run.WorkflowId, running, limit, now, null, cancellationToken);
+    }
+
+    public async Task<(int Before, int After, int Handed)> ReconcileAsync(Guid workflowId, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var before = await LockCounterAsync(workflowId, cancellationToken);
+
+        // Under the counter lock no transition of this workflow changes who holds a slot, so this count is exact.
+        var held = (await db.Database.SqlQuery<int>($"""
+            SELECT ((SELECT count(*) FROM runs WHERE workflow_id = {workflowId} AND holds_slot)
+                  + (SELECT count(*) FROM run_queue WHERE workflow_id = {workflowId} AND handed_over))::int AS "Value"
+            """).ToListAsync(cancellationToken)).Single();
+        if (held != before)
+        {
+            await db.Database.ExecuteSqlAsync($"UPDATE workflow_slots SET running = {held} WHERE workflow_id = {workflowId}", cancellationToken);
+        }
+
+        var (_, handed) = await FillAsync(workflowId, held, limit, now, null, cancellationToken);
+        return (before, held + handed, handed);
     }
 
     /// <summary>Creates the counter row if needed and locks it for the rest of the transaction; returns its value.</summary>
@@ -87,14 +106,14 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
     /// <summary>
     /// Gives free slots to the oldest runs in line that may start now. <paramref name="self"/> (the run whose StartRun
     /// this is) takes its slot directly; others are handed theirs with a StartRun. True when <paramref name="self"/>
-    /// got a slot.
+    /// got a slot; with how many other runs were handed one.
     /// </summary>
-    private async Task<bool> FillAsync(Guid workflowId, int running, int limit, DateTimeOffset now, Guid? self, CancellationToken cancellationToken)
+    private async Task<(bool TookSelf, int Handed)> FillAsync(Guid workflowId, int running, int limit, DateTimeOffset now, Guid? self, CancellationToken cancellationToken)
     {
         var free = limit - running;
         if (free <= 0)
         {
-            return false;
+            return (false, 0);
         }
 
         // A run whose StartRun is still a future timer (a not-before time) may not start yet.
@@ -110,7 +129,7 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
             """).ToListAsync(cancellationToken);
         if (next.Count == 0)
         {
-            return false;
+            return (false, 0);
         }
 
         var tookSelf = self is { } me && next.Contains(me);
@@ -131,6 +150,6 @@ internal sealed class ConcurrencySlots(FlowkitDbContext db, IOutbox outbox) : IC
 
         await db.Database.ExecuteSqlAsync(
             $"UPDATE workflow_slots SET running = running + {next.Count} WHERE workflow_id = {workflowId}", cancellationToken);
-        return tookSelf;
+        return (tookSelf, handed.Length);
     }
 }
