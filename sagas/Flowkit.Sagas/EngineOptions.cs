@@ -26,6 +26,10 @@ public sealed class EngineOptions
     [Range(1, 4096)]
     public int Partitions { get; set; } = 64;
 
+    /// <summary>Compiled plans kept in memory (least recently used dropped first; a dropped plan is compiled again).</summary>
+    [Range(1, 1_000_000)]
+    public int PlanCacheSize { get; set; } = 1000;
+
     /// <summary>Whether this engine runs the watchdog that finds and re-drives stuck runs (docs/reliability.md).</summary>
     public bool WatchdogEnabled { get; set; } = true;
 
