@@ -37,6 +37,9 @@ public class FlowkitFixture : IAsyncLifetime
 
     public Uri RabbitMqUri { get; private set; } = null!;
 
+    /// <summary>Every host started on this fixture so far, the first one first.</summary>
+    public IReadOnlyList<FlowkitHost> Hosts => _hosts;
+
     /// <summary>The first host (api, engine and worker roles).</summary>
     public FlowkitHost Host => _hosts[0];
 

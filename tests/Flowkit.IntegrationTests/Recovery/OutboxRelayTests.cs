@@ -51,8 +51,8 @@ public sealed class OutboxRelayTests(Flowkit.Testing.FlowkitFixture flowkit)
         var messageId = Guid.NewGuid();
         var token = Guid.NewGuid();
         var observer = new GateObserver(messageId);
-        var bus = flowkit.Host.Services.GetRequiredService<IBus>();
-        using var connected = new Disconnecting(bus.ConnectSendObserver(observer));
+        // Any host's relay may claim the row (a test may have started a second engine): watch them all.
+        using var connected = new Disconnecting([.. flowkit.Hosts.Select(h => h.Services.GetRequiredService<IBus>().ConnectSendObserver(observer))]);
         var body = System.Text.Json.JsonSerializer.Serialize(new { runId = Guid.NewGuid(), timestamp = DateTimeOffset.UtcNow });
 
         // A timer row of no run, to a queue nobody reads; the observer holds its publish as a blocked broker would.
@@ -110,8 +110,14 @@ public sealed class OutboxRelayTests(Flowkit.Testing.FlowkitFixture flowkit)
             where T : class => Task.CompletedTask;
     }
 
-    private sealed class Disconnecting(ConnectHandle handle) : IDisposable
+    private sealed class Disconnecting(IReadOnlyList<ConnectHandle> handles) : IDisposable
     {
-        public void Dispose() => handle.Disconnect();
+        public void Dispose()
+        {
+            foreach (var handle in handles)
+            {
+                handle.Disconnect();
+            }
+        }
     }
 }
