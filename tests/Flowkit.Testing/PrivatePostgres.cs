@@ -38,7 +38,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public static async Task<PrivatePostgres> StartAsync()
     {
         var bin = FindBin();
-        var dir = PrivateProcesses.CreateFolder("postgres");
+        var dir = await PrivateProcesses.CreateFolderAsync("postgres");
         var postgres = new PrivatePostgres(dir, bin, PrivateProcesses.FreePort());
         await PrivateProcesses.RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, "initdb"), "-D", postgres.DataDir, "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--auth=trust", "--no-sync"], dir, TimeSpan.FromSeconds(120));
         await File.AppendAllTextAsync(Path.Combine(postgres.DataDir, "postgresql.conf"), string.Join('\n',

@@ -19,15 +19,15 @@ internal static class PrivateProcesses
     }
 
     /// <summary>A new folder under /tmp/flowkit-faults, owned by <paramref name="owner"/> (the service's OS user).</summary>
-    public static string CreateFolder(string owner)
+    public static async Task<string> CreateFolderAsync(string owner)
     {
         var root = Path.Combine(Path.GetTempPath(), "flowkit-faults");
         Directory.CreateDirectory(root);
-        File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
         var dir = Path.Combine(root, $"{owner}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(dir);
-        RunAsync("chown", [$"{owner}:{owner}", dir], root, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("750", 8));
+        await RunAsync("chmod", ["755", root], root, TimeSpan.FromSeconds(10));
+        await RunAsync("chown", [$"{owner}:{owner}", dir], root, TimeSpan.FromSeconds(10));
+        await RunAsync("chmod", ["750", dir], root, TimeSpan.FromSeconds(10));
         return dir;
     }
 

@@ -74,7 +74,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
             throw new InvalidOperationException($"rabbitmq-server is not installed. {ServiceEndpoints.StartHint}");
         }
 
-        var rabbit = new PrivateRabbitMq(PrivateProcesses.CreateFolder("rabbitmq"));
+        var rabbit = new PrivateRabbitMq(await PrivateProcesses.CreateFolderAsync("rabbitmq"));
         await rabbit.WriteConfigAsync();
         await rabbit.StartNodeAsync();
         return rabbit;
@@ -177,7 +177,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(_dir, "rabbitmq-env.conf"), "# keeps /etc/rabbitmq/rabbitmq-env.conf out of this node\n");
         await File.WriteAllTextAsync(Path.Combine(_dir, ".erlang.cookie"), Guid.NewGuid().ToString("N").ToUpperInvariant());
         await PrivateProcesses.RunAsync("chown", ["-R", "rabbitmq:rabbitmq", _dir], _dir, TimeSpan.FromSeconds(10));
-        File.SetUnixFileMode(Path.Combine(_dir, ".erlang.cookie"), UnixFileMode.UserRead);
+        await PrivateProcesses.RunAsync("chmod", ["400", Path.Combine(_dir, ".erlang.cookie")], _dir, TimeSpan.FromSeconds(10));
     }
 
     private async Task StartNodeAsync()
