@@ -6,6 +6,7 @@ using Flowkit.Definitions.Secrets;
 using Flowkit.Worker.Steps;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Flowkit.Worker;
 
@@ -37,6 +38,9 @@ public sealed class ExecuteStepConsumer(
     TimeProvider time,
     WorkerMetrics metrics,
     InFlightSteps inFlight,
+    StepCancellations cancellations,
+    StepReports reports,
+    IOptions<WorkerOptions> options,
     ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
 {
     public async Task Consume(ConsumeContext<ExecuteStep> context)
@@ -52,6 +56,22 @@ public sealed class ExecuteStepConsumer(
             ["Attempt"] = command.Attempt,
             ["Workflow"] = command.Workflow,
         });
+
+        if (reports.Find(command) is { } known)
+        {
+            // Redelivered after this worker had finished it (the broker went away before the ack): report, do not rerun.
+            Log.ReportRepeated(logger, command.StepType);
+            await ReportAsync(context, known, command.Deadline);
+            return;
+        }
+
+        if (cancellations.IsCancelled(command))
+        {
+            // The engine ended this run or attempt while the message waited in the queue: nothing would use the result.
+            Log.StepSkippedCancelled(logger, command.StepType);
+            metrics.Finished(command.StepType, "cancelled", TimeSpan.Zero);
+            return;
+        }
 
         StepFinished finished;
         if (command.Deadline is { } expired && expired <= startedAt)
@@ -77,9 +97,50 @@ public sealed class ExecuteStepConsumer(
         }
 
         metrics.Finished(command.StepType, finished.Succeeded ? "succeeded" : "failed", time.GetElapsedTime(started));
+        reports.Remember(finished);
+        await ReportAsync(context, finished, command.Deadline);
+    }
 
-        // The attempt is done: its report must not be lost to a shutdown that begins now, or the step would run again.
-        await context.Publish(finished, CancellationToken.None);
+    /// <summary>
+    /// Publishes the report, retrying while the broker is unreachable (in memory, backing off to 5 s) until the
+    /// attempt's deadline plus <see cref="WorkerOptions.ReportGrace"/>; only then does it give up and let the message
+    /// go back to the queue. The attempt is done: its report must not be lost to a broker outage or a shutdown that
+    /// begins now, or the step would run again. Every copy carries the attempt's one MessageId.
+    /// </summary>
+    private async Task ReportAsync(ConsumeContext context, StepFinished finished, DateTimeOffset? deadline)
+    {
+        var settings = options.Value;
+        var until = (deadline ?? time.GetUtcNow() + settings.ReportWindow) + settings.ReportGrace;
+        var messageId = StepReports.MessageId(finished.RunId, finished.StepId, finished.Attempt);
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Bounded per try: a publish to a broker that is away waits for a connection that may never come.
+                using var tryLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+                await context.Publish(finished, Pipe.Execute<PublishContext<StepFinished>>(c => c.MessageId = messageId), tryLimit.Token);
+                if (attempt > 1)
+                {
+                    Log.ReportPublishedAfterRetries(logger, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (time.GetUtcNow() + delay < until)
+            {
+                Log.ReportRetrying(logger, attempt, delay, ex.GetType().Name, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                Log.ReportAbandoned(logger, attempt, ex.GetType().Name, ex.Message);
+                throw;
+            }
+
+            // An in-memory backoff between publish tries, not a durable wait: the message is still unacknowledged.
+            await Task.Delay(delay, time, CancellationToken.None);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
     }
 
     private async Task<StepFinished> RunAsync(ConsumeContext context, ExecuteStep command, DateTimeOffset startedAt)

@@ -97,6 +97,12 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         PrivateProcesses.WaitGone(beam, TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Stops the node the way an operator does (<c>rabbitmqctl stop</c>): clients are told CONNECTION_FORCED first.</summary>
+    public async Task StopAsync()
+    {
+        await AsRabbitAsync(Path.Combine(Lib, "rabbitmqctl"), "stop", PidFile);
+    }
+
     /// <summary>Starts the node again with the same data: durable queues and persistent messages come back.</summary>
     public Task RestartAsync() => StartNodeAsync();
 

@@ -40,8 +40,10 @@ public sealed class OutageTests(FaultFixture flowkit)
         await ExpectAllSucceededAsync([.. held, .. late], gate);
     }
 
-    [Fact]
-    public async Task Runs_RabbitMqKilledAndRestarted_ConsumersComeBackAndRunsFinish()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Runs_RabbitMqKilledOrStoppedAndStarted_ConsumersComeBackAndRunsFinish(bool kill)
     {
         await using var gate = await GateTarget.StartAsync();
         var name = await CreateWorkflowAsync(gate, "mq-outage");
@@ -50,7 +52,15 @@ public sealed class OutageTests(FaultFixture flowkit)
         var held = await StartRunsAsync(name, HeldRuns);
         await Eventually.UntilAsync(() => Task.FromResult(gate.Waiting), n => n == HeldRuns, TimeSpan.FromSeconds(60), "every held run's first step to reach the gate");
 
-        flowkit.RabbitMq.Kill();
+        if (kill)
+        {
+            flowkit.RabbitMq.Kill();
+        }
+        else
+        {
+            await flowkit.RabbitMq.StopAsync();
+        }
+
         List<Guid> late;
         try
         {
