@@ -5,6 +5,7 @@ using Flowkit.Definitions.Expressions;
 using Flowkit.Definitions.Secrets;
 using Flowkit.Worker.Steps;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -41,7 +42,8 @@ public sealed class ExecuteStepConsumer(
     StepCancellations cancellations,
     StepReports reports,
     IOptions<WorkerOptions> options,
-    ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
+    ILogger<ExecuteStepConsumer> logger,
+    IHostApplicationLifetime? lifetime = null) : IConsumer<ExecuteStep>
 {
     public async Task Consume(ConsumeContext<ExecuteStep> context)
     {
@@ -150,7 +152,26 @@ public sealed class ExecuteStepConsumer(
             : new CancellationTokenSource();
         using var stopped = new CancellationTokenSource();
         using var tracked = inFlight.Track(command, stopped);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token, stopped.Token);
+
+        // MassTransit cancels the consume token at shutdown (after the grace period) and also when the broker
+        // connection drops. Only the first abandons the step: when the broker went away, the step finishes and its
+        // report waits for the broker (ReportAsync); abandoning it would run it a second time after the redelivery.
+        using var shutdown = new CancellationTokenSource();
+        using var onConsumeCancelled = context.CancellationToken.Register(() =>
+        {
+            if (lifetime is null || lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                shutdown.Cancel();
+            }
+        });
+        using var onStopping = lifetime?.ApplicationStopping.Register(() =>
+        {
+            if (context.CancellationToken.IsCancellationRequested)
+            {
+                shutdown.Cancel();
+            }
+        });
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token, deadline.Token, stopped.Token);
         var masker = SecretMasker.None;
         try
         {
@@ -175,7 +196,7 @@ public sealed class ExecuteStepConsumer(
         {
             return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), false, "expression"));
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
             // Shutdown: no report; Consume lets the message go back to the queue.
             throw;

@@ -151,7 +151,17 @@ public sealed class OutageTests(FaultFixture flowkit)
     {
         foreach (var runId in runs)
         {
-            var run = await flowkit.Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(120));
+            System.Text.Json.JsonElement run;
+            try
+            {
+                run = await flowkit.Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(120));
+            }
+            catch (TimeoutException e)
+            {
+                var events = await flowkit.Client.GetEventsAsync(runId);
+                throw new TimeoutException($"{e.Message}; its timeline: {string.Join(", ", events.Select(v => v.GetProperty("type").GetString()))}; the target saw {gate.Calls.GetValueOrDefault($"{runId}:call")} call(s) for it", e);
+            }
+
             run.Status().Should().Be("succeeded", run.ToString());
         }
 
