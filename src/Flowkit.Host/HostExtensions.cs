@@ -59,6 +59,11 @@ internal static class HostExtensions
         }
 
         services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api), consumedQueues: consumed);
+        if (consumed.Count > 0)
+        {
+            services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddHostedService<ConsumerWatchdog>();
+        }
 
         services.AddSingleton<DeadLetterMetrics>();
         services.AddSingleton<PoisonMessageFilter>();

@@ -42,6 +42,7 @@ public sealed class ExecuteStepConsumer(
     StepCancellations cancellations,
     StepReports reports,
     IOptions<WorkerOptions> options,
+    IBus bus,
     ILogger<ExecuteStepConsumer> logger,
     IHostApplicationLifetime? lifetime = null) : IConsumer<ExecuteStep>
 {
@@ -121,7 +122,15 @@ public sealed class ExecuteStepConsumer(
             {
                 // Bounded per try: a publish to a broker that is away waits for a connection that may never come.
                 using var tryLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
-                await context.Publish(finished, Pipe.Execute<PublishContext<StepFinished>>(c => c.MessageId = messageId), tryLimit.Token);
+                // Through the bus, not the consume context: the consume context publishes over this receive endpoint's
+                // broker connection, which after a broker restart comes back only once this consumer has returned.
+                // Waiting on it from inside the consumer would hold the endpoint without consumers for good.
+                await bus.Publish(finished, Pipe.Execute<PublishContext<StepFinished>>(c =>
+                {
+                    c.MessageId = messageId;
+                    c.ConversationId = context.ConversationId;
+                    c.InitiatorId = context.MessageId;
+                }), tryLimit.Token);
                 if (attempt > 1)
                 {
                     Log.ReportPublishedAfterRetries(logger, attempt);

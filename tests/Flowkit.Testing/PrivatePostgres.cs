@@ -46,8 +46,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
             "listen_addresses = '127.0.0.1'",
             $"unix_socket_directories = '{dir}'",
             "max_connections = 200",
-            "fsync = off",
-            "synchronous_commit = off",
+            // Durable like deploy/local's instance: with synchronous_commit off, a SIGKILL loses commits that were
+            // already acknowledged, which no application can survive and which is not what production runs.
+            "fsync = on",
+            "synchronous_commit = on",
             ""));
         await postgres.StartServerAsync();
         return postgres;
