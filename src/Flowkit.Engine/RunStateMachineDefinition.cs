@@ -2,20 +2,22 @@ using Flowkit.Contracts;
 using Flowkit.Persistence.Outbox;
 using Flowkit.Sagas;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Flowkit.Engine;
 
 /// <summary>
-/// The run saga's endpoint (<c>flowkit-runs</c>): transport retry for infrastructure faults only (a lock timeout, a
-/// dropped connection; a step failing is a domain outcome that never throws), then an in-process partitioner by run
-/// id (a busy run's messages wait in memory, holding no connection), then the inbox, which opens the transaction
-/// the saga repository joins. Messages that still fail end in <c>flowkit-runs_error</c> with the reason in headers.
+/// The run saga's endpoint (<c>flowkit-runs</c>): transport retry (without limit for infrastructure faults, a few
+/// tries for other database errors; a step failing is a domain outcome that never throws), then an in-process
+/// partitioner by run id (a busy run's messages wait in memory, holding no connection), then the inbox, which opens
+/// the transaction the saga repository joins. Only poison messages end in <c>flowkit-runs_error</c>, with the
+/// reason in headers.
 /// </summary>
 public sealed class RunStateMachineDefinition : SagaDefinition<RunState>
 {
+    /// <summary>The longest wait between two tries of a message that met an infrastructure fault.</summary>
+    public static readonly TimeSpan RetryCeiling = TimeSpan.FromSeconds(10);
+
     private readonly EngineOptions _options;
 
     public RunStateMachineDefinition(IOptions<EngineOptions> options)
@@ -34,13 +36,21 @@ public sealed class RunStateMachineDefinition : SagaDefinition<RunState>
             rabbit.PrefetchCount = _options.PrefetchCount;
         }
 
+        // Infrastructure faults (PostgreSQL down or restarting, a dropped connection, a timeout) are retried without
+        // limit, backing off to RetryCeiling: an outage of any length delays messages and never dead-letters them.
+        // The message stays unacknowledged meanwhile; if the broker goes away instead, it is redelivered.
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<NpgsqlException>();
-            r.Handle<DbUpdateException>();
-            r.Handle<TimeoutException>();
-            r.Handle<InvalidOperationException>(e => e.InnerException is NpgsqlException or TimeoutException);
-            r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+            r.Handle<Exception>(TransientFaults.IsTransient);
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(100), RetryCeiling, TimeSpan.FromMilliseconds(200));
+        });
+
+        // Other database errors (a race on a constraint) get a few quick tries; what still fails is poison and goes to
+        // flowkit-runs_error, counted and logged (PoisonMessageFilter), listed and redriven by the ops API.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<Exception>(e => !TransientFaults.IsTransient(e) && TransientFaults.IsDatabase(e));
+            r.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
         });
 
         var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);

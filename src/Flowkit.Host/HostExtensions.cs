@@ -1,6 +1,10 @@
 using Flowkit.Api.Health;
+using Flowkit.Api.Ops;
+using Flowkit.Contracts;
+using Flowkit.Host.Transport;
 using Flowkit.Persistence;
 using MassTransit;
+using MassTransit.Middleware;
 
 namespace Flowkit.Host;
 
@@ -25,6 +29,7 @@ internal static class HostExtensions
         if (options.Has(Roles.Api))
         {
             services.AddFlowkitApi();
+            services.AddSingleton<DeadLetterRedriver>();
         }
 
         if (options.Has(Roles.Engine))
@@ -42,17 +47,40 @@ internal static class HostExtensions
             services.AddFlowkitScheduler(Required(postgres, "ConnectionStrings:Postgres"), builder.Configuration);
         }
 
-        services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api));
+        List<string> consumed = [];
+        if (options.Has(Roles.Engine))
+        {
+            consumed.Add(EngineQueues.Runs);
+        }
+
+        if (options.Has(Roles.Worker))
+        {
+            consumed.AddRange(StepQueues.All);
+        }
+
+        services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api), consumedQueues: consumed);
+        if (consumed.Count > 0)
+        {
+            services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddHostedService<ConsumerWatchdog>();
+        }
+
+        services.AddSingleton<DeadLetterMetrics>();
+        services.AddSingleton<PoisonMessageFilter>();
 
         var rabbit = new Uri(Required(builder.Configuration.GetConnectionString("RabbitMq"), "ConnectionStrings:RabbitMq"));
         services.AddMassTransit(x =>
         {
+            // MassTransit reports usage to its vendor over the internet by default; Flowkit calls no outside address.
+            x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
+            x.AddConfigureEndpointsCallback((context, _, endpoint) => UseDeadLetterFilter(endpoint, context));
             x.ConfigureHealthCheckOptions(health =>
             {
-                // The bus check is readiness' RabbitMQ check (connected, endpoints running).
-                health.Name = FlowkitHealth.RabbitMqCheck;
-                health.Tags.Add(FlowkitHealth.Ready);
+                // Kept for diagnostics, out of readiness: it calls one faulted endpoint among several "degraded", which
+                // readiness would pass. Readiness' RabbitMQ check is FlowkitHealth's (every endpoint consuming).
+                health.Name = "masstransit-bus";
+                health.Tags.Add("masstransit");
             });
             if (options.Has(Roles.Engine))
             {
@@ -73,7 +101,7 @@ internal static class HostExtensions
                 });
                 if (options.Has(Roles.Worker))
                 {
-                    cfg.ConfigureWorkerEndpoints(context);
+                    cfg.ConfigureWorkerEndpoints(context, endpoint => UseDeadLetterFilter(endpoint, context));
                 }
 
                 cfg.ConfigureEndpoints(context);
@@ -95,6 +123,7 @@ internal static class HostExtensions
             app.UseAuthentication();
             app.UseAuthorization();
             app.MapFlowkitApi();
+            app.MapFlowkitOps();
         }
 
         return app;
@@ -107,6 +136,18 @@ internal static class HostExtensions
         {
             await FlowkitDatabase.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
         }
+    }
+
+    /// <summary>Poison messages are logged and counted (<see cref="PoisonMessageFilter"/>) before the default fault and move to <c>_error</c>.</summary>
+    private static void UseDeadLetterFilter(IReceiveEndpointConfigurator endpoint, IServiceProvider services)
+    {
+        var filter = services.GetRequiredService<PoisonMessageFilter>();
+        endpoint.ConfigureError(error =>
+        {
+            error.UseFilter(filter);
+            error.UseFilter(new GenerateFaultFilter());
+            error.UseFilter(new ErrorTransportFilter());
+        });
     }
 
     private static string Required(string? value, string key) =>

@@ -5,7 +5,9 @@ using Flowkit.Definitions.Expressions;
 using Flowkit.Definitions.Secrets;
 using Flowkit.Worker.Steps;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Flowkit.Worker;
 
@@ -37,7 +39,12 @@ public sealed class ExecuteStepConsumer(
     TimeProvider time,
     WorkerMetrics metrics,
     InFlightSteps inFlight,
-    ILogger<ExecuteStepConsumer> logger) : IConsumer<ExecuteStep>
+    StepCancellations cancellations,
+    StepReports reports,
+    IOptions<WorkerOptions> options,
+    IBus bus,
+    ILogger<ExecuteStepConsumer> logger,
+    IHostApplicationLifetime? lifetime = null) : IConsumer<ExecuteStep>
 {
     public async Task Consume(ConsumeContext<ExecuteStep> context)
     {
@@ -52,6 +59,22 @@ public sealed class ExecuteStepConsumer(
             ["Attempt"] = command.Attempt,
             ["Workflow"] = command.Workflow,
         });
+
+        if (reports.Find(command) is { } known)
+        {
+            // Redelivered after this worker had finished it (the broker went away before the ack): report, do not rerun.
+            Log.ReportRepeated(logger, command.StepType);
+            await ReportAsync(context, known, command.Deadline);
+            return;
+        }
+
+        if (cancellations.IsCancelled(command))
+        {
+            // The engine ended this run or attempt while the message waited in the queue: nothing would use the result.
+            Log.StepSkippedCancelled(logger, command.StepType);
+            metrics.Finished(command.StepType, "cancelled", TimeSpan.Zero);
+            return;
+        }
 
         StepFinished finished;
         if (command.Deadline is { } expired && expired <= startedAt)
@@ -77,9 +100,58 @@ public sealed class ExecuteStepConsumer(
         }
 
         metrics.Finished(command.StepType, finished.Succeeded ? "succeeded" : "failed", time.GetElapsedTime(started));
+        reports.Remember(finished);
+        await ReportAsync(context, finished, command.Deadline);
+    }
 
-        // The attempt is done: its report must not be lost to a shutdown that begins now, or the step would run again.
-        await context.Publish(finished, CancellationToken.None);
+    /// <summary>
+    /// Publishes the report, retrying while the broker is unreachable (in memory, backing off to 5 s) until the
+    /// attempt's deadline plus <see cref="WorkerOptions.ReportGrace"/>; only then does it give up and let the message
+    /// go back to the queue. The attempt is done: its report must not be lost to a broker outage or a shutdown that
+    /// begins now, or the step would run again. Every copy carries the attempt's one MessageId.
+    /// </summary>
+    private async Task ReportAsync(ConsumeContext context, StepFinished finished, DateTimeOffset? deadline)
+    {
+        var settings = options.Value;
+        var until = (deadline ?? time.GetUtcNow() + settings.ReportWindow) + settings.ReportGrace;
+        var messageId = StepReports.MessageId(finished.RunId, finished.StepId, finished.Attempt);
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Bounded per try: a publish to a broker that is away waits for a connection that may never come.
+                using var tryLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+                // Through the bus, not the consume context: the consume context publishes over this receive endpoint's
+                // broker connection, which after a broker restart comes back only once this consumer has returned.
+                // Waiting on it from inside the consumer would hold the endpoint without consumers for good.
+                await bus.Publish(finished, Pipe.Execute<PublishContext<StepFinished>>(c =>
+                {
+                    c.MessageId = messageId;
+                    c.ConversationId = context.ConversationId;
+                    c.InitiatorId = context.MessageId;
+                }), tryLimit.Token);
+                if (attempt > 1)
+                {
+                    Log.ReportPublishedAfterRetries(logger, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (time.GetUtcNow() + delay < until)
+            {
+                Log.ReportRetrying(logger, attempt, delay, ex.GetType().Name, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                Log.ReportAbandoned(logger, attempt, ex.GetType().Name, ex.Message);
+                throw;
+            }
+
+            // An in-memory backoff between publish tries, not a durable wait: the message is still unacknowledged.
+            await Task.Delay(delay, time, CancellationToken.None);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
     }
 
     private async Task<StepFinished> RunAsync(ConsumeContext context, ExecuteStep command, DateTimeOffset startedAt)
@@ -89,7 +161,26 @@ public sealed class ExecuteStepConsumer(
             : new CancellationTokenSource();
         using var stopped = new CancellationTokenSource();
         using var tracked = inFlight.Track(command, stopped);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token, stopped.Token);
+
+        // MassTransit cancels the consume token at shutdown (after the grace period) and also when the broker
+        // connection drops. Only the first abandons the step: when the broker went away, the step finishes and its
+        // report waits for the broker (ReportAsync); abandoning it would run it a second time after the redelivery.
+        using var shutdown = new CancellationTokenSource();
+        using var onConsumeCancelled = context.CancellationToken.Register(() =>
+        {
+            if (lifetime is null || lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                shutdown.Cancel();
+            }
+        });
+        using var onStopping = lifetime?.ApplicationStopping.Register(() =>
+        {
+            if (context.CancellationToken.IsCancellationRequested)
+            {
+                shutdown.Cancel();
+            }
+        });
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token, deadline.Token, stopped.Token);
         var masker = SecretMasker.None;
         try
         {
@@ -114,7 +205,7 @@ public sealed class ExecuteStepConsumer(
         {
             return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), false, "expression"));
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
             // Shutdown: no report; Consume lets the message go back to the queue.
             throw;

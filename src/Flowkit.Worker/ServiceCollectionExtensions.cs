@@ -34,6 +34,8 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<WorkerMetrics>();
         services.TryAddSingleton<StepExecutors>();
         services.TryAddSingleton<InFlightSteps>();
+        services.TryAddSingleton<StepCancellations>();
+        services.TryAddSingleton<StepReports>();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<HttpStepOptions>>().Value;
@@ -75,7 +77,7 @@ public static class WorkerServiceCollectionExtensions
     }
 
     /// <summary>One receive endpoint per step family queue (<see cref="StepQueues"/>), each with the configured limits.</summary>
-    public static void ConfigureWorkerEndpoints(this IBusFactoryConfigurator configurator, IBusRegistrationContext context)
+    public static void ConfigureWorkerEndpoints(this IBusFactoryConfigurator configurator, IBusRegistrationContext context, Action<IReceiveEndpointConfigurator>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(configurator);
         ArgumentNullException.ThrowIfNull(context);
@@ -89,11 +91,15 @@ public static class WorkerServiceCollectionExtensions
                 // Scripts are CPU bound: a worker holds no more than it runs, so an idle worker can take the rest.
                 e.PrefetchCount = queue == StepQueues.Script ? limit : options.PrefetchCount;
                 e.ConfigureConsumer<ExecuteStepConsumer>(context);
+                configure?.Invoke(e);
             });
         }
 
         // Each worker process hears every cancellation on a queue of its own, deleted when it stops.
         configurator.ReceiveEndpoint(new TemporaryEndpointDefinition("flowkit-worker-cancellations"), e =>
-            e.ConfigureConsumer<StepCancellationConsumer>(context));
+        {
+            e.ConfigureConsumer<StepCancellationConsumer>(context);
+            configure?.Invoke(e);
+        });
     }
 }

@@ -51,12 +51,13 @@ public sealed class InFlightSteps
 /// Every worker process has its own temporary queue bound to <see cref="StepExecutionCancelled"/>, so each hears it.
 /// </summary>
 [ExcludeFromConfigureEndpoints]
-public sealed class StepCancellationConsumer(InFlightSteps inFlight) : IConsumer<StepExecutionCancelled>
+public sealed class StepCancellationConsumer(InFlightSteps inFlight, StepCancellations cancellations) : IConsumer<StepExecutionCancelled>
 {
     public Task Consume(ConsumeContext<StepExecutionCancelled> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
+        cancellations.Remember(message.RunId, message.StepId, message.Attempt);
         inFlight.Cancel(message.RunId, message.StepId, message.Attempt);
         return Task.CompletedTask;
     }

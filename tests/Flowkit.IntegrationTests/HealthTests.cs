@@ -31,7 +31,7 @@ public sealed class HealthTests(Flowkit.Testing.FlowkitFixture flowkit)
             "readiness to be healthy");
 
         var checks = body.Body.GetProperty("checks");
-        checks.EnumerateObject().Select(c => c.Name).Should().BeEquivalentTo(["postgres", "rabbitmq", "redis"]);
+        checks.EnumerateObject().Select(c => c.Name).Should().BeEquivalentTo(["postgres", "outbox", "rabbitmq", "redis"]);
         checks.EnumerateObject().Should().AllSatisfy(c => c.Value.GetProperty("status").GetString().Should().Be("healthy"));
     }
 }

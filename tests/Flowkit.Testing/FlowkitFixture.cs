@@ -48,7 +48,7 @@ public class FlowkitFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Services = ServiceEndpoints.Load();
+        Services = await StartServicesAsync();
         await CreateDatabaseAsync();
         await CreateVirtualHostAsync();
         RabbitMqUri = new UriBuilder(Services.RabbitMq) { Path = "/" + Uri.EscapeDataString(VirtualHost) }.Uri;
@@ -77,7 +77,14 @@ public class FlowkitFixture : IAsyncLifetime
     /// </summary>
     public FlowkitHost StartHost(string roles, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = new FlowkitHost(PostgresConnectionString, RabbitMqUri, Services.Redis, roles, settings);
+        // Every host knows the broker's management API (readiness and the dead-letter API read it), as services.env says.
+        var all = new Dictionary<string, string?> { ["Flowkit:RabbitMqManagementUrl"] = Services.RabbitMqManagement.ToString() };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var host = new FlowkitHost(PostgresConnectionString, RabbitMqUri, Services.Redis, roles, all);
         _hosts.Add(host);
         _ = host.Server; // starts it
         return host;
@@ -112,7 +119,14 @@ public class FlowkitFixture : IAsyncLifetime
 
         await DropVirtualHostAsync();
         await DropDatabaseAsync();
+        await StopServicesAsync();
     }
+
+    /// <summary>Where the services are: the shared ones (deploy/local); a fault fixture starts private ones instead.</summary>
+    protected virtual Task<ServiceEndpoints> StartServicesAsync() => Task.FromResult(ServiceEndpoints.Load());
+
+    /// <summary>Stops what <see cref="StartServicesAsync"/> started (nothing for the shared services).</summary>
+    protected virtual ValueTask StopServicesAsync() => ValueTask.CompletedTask;
 
     private async Task CreateDatabaseAsync()
     {

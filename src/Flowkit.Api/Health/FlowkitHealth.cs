@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flowkit.Api.Ingress;
+using Flowkit.Api.Ops;
 using Flowkit.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -7,33 +8,48 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Flowkit.Api.Health;
 
 /// <summary>
 /// Liveness and readiness (CONTRACT.md: GET /health/live, /health/ready). Liveness checks nothing but the process.
-/// Readiness checks what this process's roles need: PostgreSQL (api, engine, scheduler), RabbitMQ (every role: the
-/// MassTransit bus health check, which the host names <see cref="RabbitMqCheck"/>) and Redis (api). PostgreSQL or RabbitMQ down makes the process unready (503); Redis down only degrades it (200 with
-/// status "degraded"), because ingress keeps accepting without Redis and must stay in rotation.
+/// Readiness checks what this process's roles need: PostgreSQL and the outbox relay's lag (api, engine, scheduler),
+/// RabbitMQ (every role: connected, every receive endpoint consuming, a consumer on every queue the roles consume) and
+/// Redis (api). PostgreSQL or RabbitMQ down, or a relay that stopped sending, makes the process unready (503); Redis
+/// down only degrades it (200 with status "degraded"), because ingress keeps accepting without Redis and must stay in
+/// rotation. docs/operations.md lists the checks.
 /// </summary>
 public static class FlowkitHealth
 {
-    /// <summary>The tag of readiness checks (MassTransit tags its bus check with it too).</summary>
+    /// <summary>The tag of readiness checks.</summary>
     public const string Ready = "ready";
 
-    /// <summary>The name the host gives MassTransit's bus health check (connected to RabbitMQ, endpoints running).</summary>
+    /// <summary>The name of the RabbitMQ readiness check (<see cref="RabbitMqHealthCheck"/>).</summary>
     public const string RabbitMqCheck = "rabbitmq";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static IServiceCollection AddFlowkitHealth(this IServiceCollection services, bool database, bool redis)
+    /// <summary>The name of the check that the outbox relay keeps up (<see cref="OutboxLagHealthCheck"/>).</summary>
+    public const string OutboxCheck = "outbox";
+
+    /// <summary>
+    /// Readiness checks for this process: PostgreSQL and the outbox relay's lag when it uses the database, RabbitMQ
+    /// (connected and consuming from <paramref name="consumedQueues"/>) always, Redis (degrading only) for the API.
+    /// </summary>
+    public static IServiceCollection AddFlowkitHealth(this IServiceCollection services, bool database, bool redis, IReadOnlyList<string>? consumedQueues = null)
     {
         var checks = services.AddHealthChecks();
         var timeout = TimeSpan.FromSeconds(3);
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<RabbitMqManagement>();
+        services.AddSingleton(new ConsumedQueues(consumedQueues ?? []));
+        checks.AddCheck<RabbitMqHealthCheck>(RabbitMqCheck, HealthStatus.Unhealthy, [Ready], timeout);
         if (database)
         {
             checks.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [Ready], timeout);
+            checks.AddCheck<OutboxLagHealthCheck>(OutboxCheck, HealthStatus.Unhealthy, [Ready], timeout);
         }
 
         if (redis)

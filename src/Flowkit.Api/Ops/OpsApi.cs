@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Flowkit.Api.Auth;
+using Flowkit.Api.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Flowkit.Api.Ops;
+
+/// <summary>
+/// Operator endpoints (docs/operations.md): the dead letters (poison messages in the error queues) and their redrive.
+/// Only an admin key of workspace <c>default</c> (the operators' workspace, with the bootstrap key) may call them,
+/// because the queues serve every workspace.
+/// </summary>
+public static partial class OpsApi
+{
+    private const int MaxSample = 50;
+
+    /// <summary>Maps <c>/api/v1/ops</c> behind API-key authentication.</summary>
+    public static IEndpointRouteBuilder MapFlowkitOps(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/ops")
+            .RequireAuthorization(ApiKeyDefaults.Policy)
+            .WithTags("Operations")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/dead-letters", ListAsync)
+            .WithSummary("Error queues that hold messages: count, and a sample of each with its reason (sample=N, default 10, max 50).");
+        group.MapPost("/dead-letters/{queue}/redrive", RedriveAsync)
+            .WithSummary("Move the messages of {queue}_error back to {queue}, each once, with publisher confirms.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return routes;
+    }
+
+    internal static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListAsync(
+        HttpContext context,
+        RabbitMqManagement management,
+        int? sample,
+        CancellationToken cancellationToken)
+    {
+        if (Refuse(context, management) is { } refused)
+        {
+            return refused;
+        }
+
+        if (sample is < 0 or > MaxSample)
+        {
+            return Problems.Problems.Validation("sample", $"sample is a number of messages from 0 to {MaxSample}.");
+        }
+
+        var queues = new List<DeadLetterQueue>();
+        foreach (var queue in (await management.QueuesAsync(cancellationToken)).Where(q => q.Name.EndsWith(DeadLetters.ErrorSuffix, StringComparison.Ordinal) && q.Messages > 0).OrderBy(q => q.Name, StringComparer.Ordinal))
+        {
+            var messages = await management.PeekAsync(queue.Name, sample ?? 10, cancellationToken);
+            queues.Add(new DeadLetterQueue(DeadLetters.QueueOf(queue.Name), queue.Name, queue.Messages, [.. messages.Select(Describe)]));
+        }
+
+        return TypedResults.Ok(new DeadLettersResponse(queues.Sum(q => q.Messages), queues));
+    }
+
+    internal static async Task<Results<Ok<RedriveResponse>, ProblemHttpResult>> RedriveAsync(
+        string queue,
+        HttpContext context,
+        RabbitMqManagement management,
+        DeadLetterRedriver redriver,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        if (Refuse(context, management) is { } refused)
+        {
+            return refused;
+        }
+
+        var target = DeadLetters.QueueOf(queue);
+        if (!QueueName().IsMatch(target))
+        {
+            return Problems.Problems.Validation("queue", $"'{target}' is not a queue name: letters, digits, '-', '_', '.' and ':', at most 200.");
+        }
+
+        if (await management.QueueAsync(DeadLetters.ErrorQueue(target), cancellationToken) is null)
+        {
+            return Problems.Problems.NotFound($"There is no error queue '{DeadLetters.ErrorQueue(target)}'. GET /api/v1/ops/dead-letters lists those that hold messages.");
+        }
+
+        if (await management.QueueAsync(target, cancellationToken) is null)
+        {
+            return Problems.Problems.NotFound($"Queue '{target}' does not exist, so its dead letters have nowhere to go. Start the role that consumes it first.");
+        }
+
+        // Once messages move, finish the round even if the caller goes: each one is confirmed before it is acknowledged.
+        var (redriven, remaining) = await redriver.RedriveAsync(target, CancellationToken.None);
+        LogRedriven(loggers.CreateLogger("Flowkit.Api.Ops"), redriven, target, Workspaces.Caller(context), (int)remaining);
+        return TypedResults.Ok(new RedriveResponse(target, redriven, (int)remaining));
+    }
+
+    private static ProblemHttpResult? Refuse(HttpContext context, RabbitMqManagement management)
+    {
+        if (Workspaces.Of(context) != Workspaces.Default || context.User.FindFirstValue(ApiKeyDefaults.RoleClaim) != ApiKeyDefaults.AdminRole)
+        {
+            return Problems.Problems.Forbidden($"Operations serve every workspace: only an admin key of workspace '{Workspaces.Default}' may use them.");
+        }
+
+        if (!management.IsConfigured)
+        {
+            return TypedResults.Problem(new ProblemDetails
+            {
+                Type = ProblemTypes.Unavailable,
+                Title = "Unavailable.",
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Detail = "The RabbitMQ management API is not configured: set Flowkit:RabbitMqManagementUrl (env Flowkit__RabbitMqManagementUrl).",
+            });
+        }
+
+        return null;
+    }
+
+    private static DeadLetter Describe(JsonElement message)
+    {
+        var properties = message.GetProperty("properties");
+        var headers = properties.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object ? h : default;
+        string? Header(string name) => headers.ValueKind == JsonValueKind.Object && headers.TryGetProperty(name, out var v) ? v.ToString() : null;
+        string? Property(string name) => properties.TryGetProperty(name, out var v) ? v.ToString() : null;
+        return new DeadLetter(
+            Property("message_id") ?? Header("MessageId"),
+            Header("MT-Host-MessageType") ?? Property("type"),
+            Header("MT-Fault-ExceptionType"),
+            Header("MT-Fault-Message") ?? Header("MT-Reason"),
+            Header("MT-Fault-Timestamp"));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")]
+    private static partial Regex QueueName();
+
+    [LoggerMessage(1901, LogLevel.Warning, "Redrove {Count} dead letters to {Queue} (asked by {Caller}); {Remaining} remain in its error queue")]
+    private static partial void LogRedriven(ILogger logger, int count, string queue, string caller, int remaining);
+}
