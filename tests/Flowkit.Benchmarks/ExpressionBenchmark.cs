@@ -8,6 +8,7 @@ using Jint.Native;
 using Jint.Native.Json;
 using Jint.Native.Object;
 using Jint.Runtime;
+using JsEngine = Jint.Engine;
 
 namespace Flowkit.Benchmarks;
 
@@ -24,10 +25,10 @@ internal static class ExpressionBenchmark
 {
     private const string Input = """{ "body": { "id": "inv-7", "amount": 1500, "customer": { "email": "ada@example.com" }, "tags": ["a", "b"] } }""";
 
-    private static readonly Prepared<Acornima.Ast.Script> First = Engine.PrepareScript("(input.body.id\n)", strict: true);
-    private static readonly Prepared<Acornima.Ast.Script> Second = Engine.PrepareScript("(input.body.amount / 100\n)", strict: true);
+    private static readonly Prepared<Acornima.Ast.Script> First = JsEngine.PrepareScript("(input.body.id\n)", strict: true);
+    private static readonly Prepared<Acornima.Ast.Script> Second = JsEngine.PrepareScript("(input.body.amount / 100\n)", strict: true);
 
-    private static readonly Prepared<Acornima.Ast.Script> DeepFreeze = Engine.PrepareScript("""
+    private static readonly Prepared<Acornima.Ast.Script> DeepFreeze = JsEngine.PrepareScript("""
         (() => {
           const seen = new Set();
           const todo = [__target];
@@ -57,7 +58,7 @@ internal static class ExpressionBenchmark
             new RunInfo(Guid.NewGuid(), "bench", 1, 1),
             new Dictionary<string, string> { ["token"] = "s3cr3t-value" });
         using var flowkit = new ExpressionEngine(options);
-        var template = JsonSerializer.SerializeToElement("Invoice {{ input.body.id }} for {{ input.body.amount / 100 }} EUR");
+        var template = System.Text.Json.JsonSerializer.SerializeToElement("Invoice {{ input.body.id }} for {{ input.body.amount / 100 }} EUR");
 
         var pooled = NewEngine(options);
         var frozen = NewEngine(options);
@@ -92,7 +93,7 @@ internal static class ExpressionBenchmark
         return 0;
     }
 
-    private static Engine NewEngine(ExpressionOptions options) => new(o =>
+    private static JsEngine NewEngine(ExpressionOptions options) => new(o =>
     {
         o.Strict();
         o.LimitRecursion(options.MaxRecursionDepth);
@@ -104,7 +105,7 @@ internal static class ExpressionBenchmark
     });
 
     // Binds the scope as Flowkit does (input parsed into the engine, steps, run, secrets) and evaluates both parts.
-    private static string Template(Engine engine)
+    private static string Template(JsEngine engine)
     {
         var global = engine.Global;
         global.Set("input", new JsonParser(engine).Parse(Input));
@@ -120,7 +121,7 @@ internal static class ExpressionBenchmark
 
     // Every intrinsic Jint's realm has (public or not), found by reflection rather than by a hand list, then frozen
     // with everything reachable from it; the scope variables stay writable on the global object.
-    private static int FreezeEveryIntrinsic(Engine engine)
+    private static int FreezeEveryIntrinsic(JsEngine engine)
     {
         var count = 0;
         foreach (var property in typeof(Intrinsics).GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
