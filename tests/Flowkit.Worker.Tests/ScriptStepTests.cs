@@ -47,6 +47,8 @@ public sealed class ScriptStepTests : IAsyncLifetime
     [InlineData("for (;;) { }", "statements")]
     [InlineData("const a = []; while (true) { a.push('x'.repeat(100000)); }", "memory")]
     [InlineData("const f = () => f(); return f();", "nested deeper")]
+    [InlineData("return 'y'.repeat(100000000).length;", "strings up to")]
+    [InlineData("return JSON.stringify(Array(100000).fill('x'.repeat(1000))).length;", "strings up to")]
     public async Task Script_OverALimit_FailsWithoutRetryAndTheNextScriptRuns(string code, string limit)
     {
         var failure = await _worker.FailAsync("script", Code(code));

@@ -11,9 +11,10 @@ namespace Flowkit.Definitions.Expressions;
 
 /// <summary>
 /// Evaluates the JavaScript in definitions: <c>{{ }}</c> templates, condition expressions and script steps.
-/// Thread-safe; use one instance per process. Parsed code is cached by its text and sandboxed Jint engines
-/// are pooled, so evaluating costs neither a parse nor a new engine. The definition compiler validates with
-/// the same parser and cache, so what validates is what runs.
+/// Thread-safe; use one instance per process. Parsed code is cached by its text, so evaluating costs no parse;
+/// each evaluation runs in a fresh sandboxed Jint engine that is thrown away afterwards, so no evaluation can
+/// see what another left behind (docs/adr/0019-fresh-engine-per-evaluation.md). The definition compiler
+/// validates with the same parser and cache, so what validates is what runs.
 /// </summary>
 public sealed class ExpressionEngine : IDisposable
 {
@@ -25,9 +26,6 @@ public sealed class ExpressionEngine : IDisposable
     private readonly ConcurrentDictionary<string, ParsedCode> _expressions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ParsedCode> _scripts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TemplateText> _templates = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<Sandbox> _pool = [];
-    private readonly int _poolLimit = Math.Max(2, Environment.ProcessorCount * 2);
-    private int _pooled;
     private volatile bool _disposed;
 
     public ExpressionEngine()
@@ -48,6 +46,7 @@ public sealed class ExpressionEngine : IDisposable
             MaxStatements = options.MaxStatements,
             MaxRecursionDepth = options.MaxRecursionDepth,
             MaxArrayLength = options.MaxArrayLength,
+            MaxStringLength = options.MaxStringLength,
         };
     }
 
@@ -100,14 +99,7 @@ public sealed class ExpressionEngine : IDisposable
         return Evaluate(scope, _options.ScriptTimeout, binding => binding.ToNode(binding.Run(script), script));
     }
 
-    public void Dispose()
-    {
-        _disposed = true;
-        while (_pool.TryTake(out var sandbox))
-        {
-            sandbox.Dispose();
-        }
-    }
+    public void Dispose() => _disposed = true;
 
     /// <summary>Parses a bare expression, or one written as a single <c>{{ }}</c>; cached.</summary>
     internal ParsedCode ParseExpression(string expression)
@@ -220,32 +212,7 @@ public sealed class ExpressionEngine : IDisposable
     private Binding Bind(ExpressionScope scope, TimeSpan budget)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_pool.TryTake(out var sandbox))
-        {
-            sandbox = new Sandbox(_options);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _pooled);
-        }
-
-        return new Binding(this, sandbox, scope, budget);
-    }
-
-    private void Return(Sandbox sandbox, bool reusable)
-    {
-        if (reusable && !_disposed && Interlocked.Increment(ref _pooled) <= _poolLimit)
-        {
-            _pool.Add(sandbox);
-            return;
-        }
-
-        if (reusable && !_disposed)
-        {
-            Interlocked.Decrement(ref _pooled);
-        }
-
-        sandbox.Dispose();
+        return new Binding(this, new Sandbox(_options, budget), scope);
     }
 
     private static string Shorten(string text)
@@ -257,7 +224,7 @@ public sealed class ExpressionEngine : IDisposable
     private string LimitText(ExpressionErrorKind kind, ParsedCode code) => kind switch
     {
         ExpressionErrorKind.TimeLimit => $"it ran longer than the {Milliseconds(code.Kind == CodeKind.Script ? _options.ScriptTimeout : _options.Timeout)} time limit",
-        ExpressionErrorKind.MemoryLimit => $"it used more memory than allowed ({_options.MemoryLimitBytes / (1024 * 1024)} MiB, arrays up to {_options.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)} items)",
+        ExpressionErrorKind.MemoryLimit => $"it used more memory than allowed ({_options.MemoryLimitBytes / (1024 * 1024)} MiB, arrays up to {_options.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)} items, strings up to {_options.MaxStringLength.ToString("N0", CultureInfo.InvariantCulture)} characters)",
         ExpressionErrorKind.StatementLimit => $"it ran more than {_options.MaxStatements.ToString("N0", CultureInfo.InvariantCulture)} statements (an endless loop?)",
         ExpressionErrorKind.RecursionLimit => $"its function calls nested deeper than {_options.MaxRecursionDepth} levels (endless recursion?)",
         _ => "it failed",
@@ -267,7 +234,7 @@ public sealed class ExpressionEngine : IDisposable
         ? $"{time.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms"
         : $"{time.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
 
-    /// <summary>One rented engine with a scope bound to it, for one operation.</summary>
+    /// <summary>One fresh engine with a scope bound to it, for one operation.</summary>
     private sealed class Binding
     {
         private readonly ExpressionEngine _owner;
@@ -276,15 +243,13 @@ public sealed class ExpressionEngine : IDisposable
         private readonly JsObject _steps;
         private readonly HashSet<string> _boundSteps = new(StringComparer.Ordinal);
         private bool _allStepsBound;
-        private bool _reusable = true;
 
-        public Binding(ExpressionEngine owner, Sandbox sandbox, ExpressionScope scope, TimeSpan budget)
+        public Binding(ExpressionEngine owner, Sandbox sandbox, ExpressionScope scope)
         {
             _owner = owner;
             _sandbox = sandbox;
             _scope = scope;
             Engine = sandbox.Engine;
-            sandbox.Begin(budget);
             try
             {
                 var global = Engine.Global;
@@ -317,7 +282,6 @@ public sealed class ExpressionEngine : IDisposable
             }
             catch
             {
-                _reusable = false;
                 Release();
                 throw;
             }
@@ -342,7 +306,7 @@ public sealed class ExpressionEngine : IDisposable
         {
             try
             {
-                return JsonBridge.ToNode(Engine, value);
+                return JsonBridge.ToNode(_sandbox.Guards, value);
             }
             catch (Exception e) when (Classify(e) is { } kind)
             {
@@ -378,7 +342,9 @@ public sealed class ExpressionEngine : IDisposable
                 var value = Run(part.Expression);
                 try
                 {
-                    text.Append(JsonBridge.ToText(Engine, value));
+                    var piece = JsonBridge.ToText(_sandbox.Guards, value);
+                    _sandbox.Guards.Check((long)text.Length + piece.Length, "The text");
+                    text.Append(piece);
                 }
                 catch (Exception e) when (Classify(e) is { } kind)
                 {
@@ -389,24 +355,8 @@ public sealed class ExpressionEngine : IDisposable
             return JsonValue.Create(text.ToString());
         }
 
-        public void Release()
-        {
-            try
-            {
-                _sandbox.End();
-            }
-            catch (JintException)
-            {
-                _reusable = false;
-            }
-
-            if (_reusable)
-            {
-                Engine.Advanced.ResetCallStack();
-            }
-
-            _owner.Return(_sandbox, _reusable);
-        }
+        // The engine is thrown away with everything the evaluation put in it; it is never used again.
+        public void Release() => _sandbox.Dispose();
 
         private void BindSteps(ParsedCode code)
         {
@@ -458,12 +408,6 @@ public sealed class ExpressionEngine : IDisposable
 
         private ExpressionException Fail(Exception e, ExpressionErrorKind kind, ParsedCode code)
         {
-            // A JavaScript error leaves the engine consistent; anything that interrupted it mid-statement does not.
-            if (e is not (JavaScriptException or InvalidResultException))
-            {
-                _reusable = false;
-            }
-
             var what = code.Kind == CodeKind.Script ? "The script" : $"The expression '{Shorten(code.Text)}'";
             string message;
             if (kind == ExpressionErrorKind.Runtime || kind == ExpressionErrorKind.Result)

@@ -41,9 +41,23 @@ public sealed class ExpressionOptions
     [Range(1_000, int.MaxValue)]
     public int MaxArrayLength { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// Longest string an evaluation may build, in characters (UTF-16 code units), checked before the string is
+    /// allocated, so one call such as <c>'y'.repeat(1e8)</c> cannot pass the memory limit; it also bounds the JSON
+    /// text of a result. Default 2,097,152 (4 MiB). At most a quarter of <see cref="MemoryLimitBytes"/> in characters,
+    /// so that a string at the limit and a copy of it fit within the memory limit.
+    /// </summary>
+    [Range(1_024, int.MaxValue / 2)]
+    public int MaxStringLength { get; set; } = 2 * 1024 * 1024;
+
     internal void Validate()
     {
         var context = new ValidationContext(this);
         Validator.ValidateObject(this, context, validateAllProperties: true);
+        if (MaxStringLength > MemoryLimitBytes / 4)
+        {
+            throw new ValidationException(
+                $"{Section}:{nameof(MaxStringLength)} ({MaxStringLength}) must be at most a quarter of {nameof(MemoryLimitBytes)} ({MemoryLimitBytes}) in characters.");
+        }
     }
 }

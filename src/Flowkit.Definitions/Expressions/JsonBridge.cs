@@ -22,7 +22,7 @@ internal static class JsonBridge
         _ => new JsonParser(engine).Parse(element.GetRawText()),
     };
 
-    public static JsonNode? ToNode(Engine engine, JsValue value)
+    public static JsonNode? ToNode(SizeGuards guards, JsValue value)
     {
         if (value.IsUndefined() || value.IsNull())
         {
@@ -55,12 +55,12 @@ internal static class JsonBridge
             return null;
         }
 
-        var json = Serialize(engine, value);
+        var json = Serialize(guards, value);
         return json is null ? null : JsonNode.Parse(json);
     }
 
     /// <summary>How a value reads inside text: strings as they are, nothing for null and undefined, objects as JSON.</summary>
-    public static string ToText(Engine engine, JsValue value)
+    public static string ToText(SizeGuards guards, JsValue value)
     {
         if (value.IsUndefined() || value.IsNull())
         {
@@ -79,7 +79,7 @@ internal static class JsonBridge
 
         if (value.IsObject() && !value.IsCallable())
         {
-            return Serialize(engine, value) ?? string.Empty;
+            return Serialize(guards, value) ?? string.Empty;
         }
 
         if (value.IsBigInt() || value.IsSymbol())
@@ -90,9 +90,10 @@ internal static class JsonBridge
         return TypeConverter.ToString(value);
     }
 
-    private static string? Serialize(Engine engine, JsValue value)
+    // Counted as it is written: many references to one big string must not become one huge text on the host.
+    private static string? Serialize(SizeGuards guards, JsValue value)
     {
-        var result = new Jint.Native.Json.JsonSerializer(engine).Serialize(value);
+        var result = guards.Serialize(value);
         return result.IsUndefined() ? null : result.AsString();
     }
 
