@@ -63,11 +63,13 @@ public sealed class DefinitionCompiler
     public Compilation Compile(JsonElement document) =>
         Compile(document, new ProblemCollector(DefinitionLimits.Default, quotas: false, CancellationToken.None));
 
-    /// <summary>What a definition over <see cref="DefinitionLimits.MaxDefinitionBytes"/> is told.</summary>
+    /// <summary>What a definition over <see cref="DefinitionLimits.MaxDefinitionBytes"/> is told (<paramref name="bytes"/> -1 when its size is not known).</summary>
     public static string TooLarge(long bytes, DefinitionLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        return $"The definition is {bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes; at most {limits.MaxDefinitionBytes.ToString("N0", CultureInfo.InvariantCulture)} are allowed (setting Flowkit:Limits:MaxDefinitionBytes). Split it into smaller workflows.";
+        var max = limits.MaxDefinitionBytes.ToString("N0", CultureInfo.InvariantCulture);
+        var size = bytes < 0 ? $"over {max} bytes" : $"{bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes";
+        return $"The definition is {size}; at most {max} bytes are allowed (setting Flowkit:Limits:MaxDefinitionBytes). Split it into smaller workflows.";
     }
 
     private Compilation Compile(JsonElement document, ProblemCollector problems)

@@ -180,6 +180,6 @@ public sealed class DefaultLimitsTests
         var compilation = Yaml(yaml);
 
         compilation.Errors.Should().ContainSingle().Which.Should().Match<ValidationError>(e =>
-            e.Path == "$" && e.Message.Contains("at most 1,048,576 are allowed (setting Flowkit:Limits:MaxDefinitionBytes)", StringComparison.Ordinal));
+            e.Path == "$" && e.Message.Contains("at most 1,048,576 bytes are allowed (setting Flowkit:Limits:MaxDefinitionBytes)", StringComparison.Ordinal));
     }
 }
