@@ -31,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
+        services.AddFlowkitLimits();
         services.AddFlowkitSecrets();
 
         // Workflow changes wake this process's cron reconciler at once (when it runs the scheduler role).

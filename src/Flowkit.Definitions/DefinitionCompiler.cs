@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Flowkit.Definitions.Expressions;
 using Flowkit.Definitions.Reading;
@@ -21,14 +23,27 @@ public sealed class DefinitionCompiler
         _expressions = expressions;
     }
 
-    /// <summary>Compiles a definition written as YAML or JSON text.</summary>
-    public Compilation Compile(string text, DocumentFormat format)
+    /// <summary>Compiles a definition written as YAML or JSON text under the default <see cref="DefinitionLimits"/>.</summary>
+    public Compilation Compile(string text, DocumentFormat format) => Compile(text, format, DefinitionLimits.Default, CancellationToken.None);
+
+    /// <summary>
+    /// Compiles a definition being created or updated: <paramref name="limits"/> bound its size and contents and the
+    /// work of checking it; <paramref name="cancellationToken"/> (the request's, when a client waits) stops the work.
+    /// </summary>
+    public Compilation Compile(string text, DocumentFormat format, DefinitionLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(limits);
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > limits.MaxDefinitionBytes)
+        {
+            return Invalid([new ValidationError(JsonPath.Root, TooLarge(bytes, limits))]);
+        }
+
         JsonDocument document;
         try
         {
-            document = format == DocumentFormat.Yaml ? YamlDocumentReader.Read(text) : JsonDocumentReader.Read(text);
+            document = format == DocumentFormat.Yaml ? YamlDocumentReader.Read(text, limits, cancellationToken) : JsonDocumentReader.Read(text);
         }
         catch (DocumentFormatException e)
         {
@@ -37,20 +52,43 @@ public sealed class DefinitionCompiler
 
         using (document)
         {
-            return Compile(document.RootElement);
+            return Compile(document.RootElement, new ProblemCollector(limits, quotas: true, cancellationToken));
         }
     }
 
-    /// <summary>Compiles a definition already parsed as JSON, such as a stored canonical definition.</summary>
-    public Compilation Compile(JsonElement document)
+    /// <summary>
+    /// Compiles a definition already parsed as JSON, such as a stored canonical definition. The quotas of
+    /// <see cref="DefinitionLimits"/> are not applied: a version accepted under other limits keeps running.
+    /// </summary>
+    public Compilation Compile(JsonElement document) =>
+        Compile(document, new ProblemCollector(DefinitionLimits.Default, quotas: false, CancellationToken.None));
+
+    /// <summary>What a definition over <see cref="DefinitionLimits.MaxDefinitionBytes"/> is told (<paramref name="bytes"/> -1 when its size is not known).</summary>
+    public static string TooLarge(long bytes, DefinitionLimits limits)
     {
-        var reader = new DefinitionReader(_expressions);
-        reader.Read(document);
-        var errors = reader.Errors.ToList();
-        var graph = reader.Steps.Count > 0 ? DependencyGraph.Analyze(reader.Steps, errors) : null;
-        if (errors.Count > 0 || graph is null || reader.Name is null)
+        ArgumentNullException.ThrowIfNull(limits);
+        var max = limits.MaxDefinitionBytes.ToString("N0", CultureInfo.InvariantCulture);
+        var size = bytes < 0 ? $"over {max} bytes" : $"{bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes";
+        return $"The definition is {size}; at most {max} bytes are allowed (setting Flowkit:Limits:MaxDefinitionBytes). Split it into smaller workflows.";
+    }
+
+    private Compilation Compile(JsonElement document, ProblemCollector problems)
+    {
+        var reader = new DefinitionReader(_expressions, problems);
+        DependencyGraph? graph = null;
+        try
         {
-            return Invalid(errors);
+            reader.Read(document);
+            graph = reader.Steps.Count > 0 ? DependencyGraph.Analyze(reader.Steps, problems) : null;
+        }
+        catch (ValidationStoppedException)
+        {
+            // A limit ended validation: the problems found so far (and the one saying why it stopped) are the answer.
+        }
+
+        if (problems.Errors.Count > 0 || graph is null || reader.Name is null)
+        {
+            return Invalid(problems.Errors);
         }
 
         var canonical = CanonicalJson.Write(document);

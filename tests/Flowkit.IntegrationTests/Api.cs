@@ -64,12 +64,24 @@ internal static class Api
 
     public static string Status(this JsonElement element) => element.GetProperty("status").GetString()!;
 
+    /// <summary>The run's whole timeline so far, read page by page (issue #19: the events endpoint pages).</summary>
     public static async Task<JsonElement[]> GetEventsAsync(this HttpClient client, Guid runId)
     {
-        using var response = await client.GetAsync($"/api/v1/runs/{runId}/events", TestContext.Current.CancellationToken);
-        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
-        return JsonDocument.Parse(body).RootElement.Clone().EnumerateArray().ToArray();
+        var events = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var path = $"/api/v1/runs/{runId}/events?limit=500{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}";
+            using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+            var page = JsonDocument.Parse(body).RootElement.Clone();
+            events.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+
+        return [.. events];
     }
 
     public static async Task<(HttpStatusCode Status, JsonElement Body)> PostJsonAsync(this HttpClient client, string path, object body)

@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using Flowkit.Api.Cron;
+using Flowkit.Api.Limits;
 using Flowkit.Definitions;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Workflows;
@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Flowkit.Api.Workflows;
@@ -26,10 +27,12 @@ public static class WorkflowsApi
             .WithName("CreateWorkflow")
             .WithMetadata(DefinitionBody.Instance)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Create a workflow from a YAML or JSON definition (version 1).")
-            .WithDescription("409 when the name is taken in this workspace (archived workflows keep their name); 422 lists every problem of the definition; nothing is stored then.");
+            .WithDescription("409 when the name is taken in this workspace (archived workflows keep their name); 413 when the definition is over Flowkit:Limits:MaxDefinitionBytes; "
+                + "422 lists every problem of the definition (up to Flowkit:Limits:MaxErrors), a definition over a limit of Flowkit:Limits, or a workspace at its MaxDefinitionsPerWorkspace; nothing is stored then.");
         group.MapGet("/", ListAsync)
             .WithName("ListWorkflows")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -44,10 +47,12 @@ public static class WorkflowsApi
             .WithMetadata(DefinitionBody.Instance)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Store a new version when the definition changed; an identical definition stores nothing (changed: false).")
-            .WithDescription("The definition's name must be the name in the path. Runs already started finish on their own version. 409 when the workflow is archived.");
+            .WithDescription("The definition's name must be the name in the path. Runs already started finish on their own version. 409 when the workflow is archived; "
+                + "413 and 422 as for create, under the limits of Flowkit:Limits.");
         group.MapDelete("/{name}", ArchiveAsync)
             .WithName("ArchiveWorkflow")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -65,9 +70,9 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<Created<WorkflowResponse>, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
     {
-        var read = await ReadDefinitionAsync(request, compiler, cancellationToken);
+        var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
         if (read.Problem is not null)
         {
             return read.Problem;
@@ -86,15 +91,25 @@ public static class WorkflowsApi
             CreatedAt = now,
             UpdatedAt = now,
         };
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await WorkspaceQuota.CheckDefinitionsAsync(db, workspace, limits.Value, cancellationToken) is { } full)
+        {
+            return full;
+        }
+
         db.Workflows.Add(workflow);
         db.WorkflowVersions.Add(read.NewVersion(workflow, 1, Workspaces.Caller(request.HttpContext), now));
 
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            // Once the rows are written, finish: the caller may have gone, but the workflow is whole or absent.
+            await transaction.CommitAsync(CancellationToken.None);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
+            // The failed insert aborted the transaction: end it before asking why.
+            await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             var archived = await db.Workflows.AnyAsync(w => w.Workspace == workspace && w.Name == definition.Name && w.ArchivedAt != null, cancellationToken);
             return Problems.Problems.Conflict(archived
@@ -107,9 +122,9 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<Ok<UpdateWorkflowResponse>, ProblemHttpResult>> UpdateAsync(
-        string name, HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
     {
-        var read = await ReadDefinitionAsync(request, compiler, cancellationToken);
+        var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
         if (read.Problem is not null)
         {
             return read.Problem;
@@ -250,7 +265,11 @@ public static class WorkflowsApi
             v => new { Id = v.WorkflowId, V = v.Version },
             (w, v) => new WorkflowWithDefinition { Workflow = w, Definition = v.Definition });
 
-    private static async Task<DefinitionRead> ReadDefinitionAsync(HttpRequest request, DefinitionCompiler compiler, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and compiles the body under <paramref name="limits"/>. <paramref name="cancellationToken"/> is the
+    /// request's: when the client goes away, reading and validating stop with it.
+    /// </summary>
+    private static async Task<DefinitionRead> ReadDefinitionAsync(HttpRequest request, DefinitionCompiler compiler, DefinitionLimits limits, CancellationToken cancellationToken)
     {
         var format = FormatOf(request.ContentType);
         if (format is null)
@@ -259,9 +278,13 @@ public static class WorkflowsApi
                 $"Send the definition as application/yaml or application/json{(request.ContentType is null ? "" : $", not {request.ContentType}")}."), null, "", default);
         }
 
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var source = await reader.ReadToEndAsync(cancellationToken);
-        var compilation = compiler.Compile(source, format.Value);
+        var (source, bytes) = await DefinitionBodyReader.ReadAsync(request, limits.MaxDefinitionBytes, cancellationToken);
+        if (source is null)
+        {
+            return new DefinitionRead(LimitProblems.DefinitionTooLarge(bytes, limits), null, "", default);
+        }
+
+        var compilation = compiler.Compile(source, format.Value, limits, cancellationToken);
         return compilation.IsValid
             ? new DefinitionRead(null, compilation, source, format.Value)
             : new DefinitionRead(Problems.Problems.Validation($"The definition has {compilation.Errors.Count} problem(s).", compilation.Errors), null, "", default);

@@ -48,7 +48,4 @@ internal static class DocumentLimits
 {
     /// <summary>Nesting depth of objects and lists in a definition.</summary>
     public const int MaxDepth = 64;
-
-    /// <summary>Values a YAML document may expand to (aliases can multiply a small text).</summary>
-    public const int MaxValues = 1_000_000;
 }

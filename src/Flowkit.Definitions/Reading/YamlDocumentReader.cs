@@ -17,7 +17,11 @@ internal static partial class YamlDocumentReader
 {
     private const string StringTag = "tag:yaml.org,2002:str";
 
-    public static JsonDocument Read(string text)
+    /// <summary>
+    /// Reads <paramref name="text"/>; the size it expands to (aliases replaced by what they name) is counted while
+    /// reading, so an alias bomb stops at <see cref="DefinitionLimits.MaxExpandedBytes"/> before it is built.
+    /// </summary>
+    public static JsonDocument Read(string text, DefinitionLimits limits, CancellationToken cancellationToken)
     {
         var parser = new Parser(new StringReader(text));
         try
@@ -29,8 +33,8 @@ internal static partial class YamlDocumentReader
             }
 
             parser.Consume<DocumentStart>();
-            var anchors = new Dictionary<string, Node?>(StringComparer.Ordinal);
-            var root = ReadNode(parser, anchors, 0);
+            var reading = new ReadState(parser, limits, cancellationToken);
+            var root = reading.ReadNode(0, out _);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
             {
@@ -61,74 +65,133 @@ internal static partial class YamlDocumentReader
         }
     }
 
-    private static Node ReadNode(IParser parser, Dictionary<string, Node?> anchors, int depth)
+    /// <summary>The anchors seen so far and the running count of the expanded size.</summary>
+    private sealed class ReadState(IParser parser, DefinitionLimits limits, CancellationToken cancellationToken)
     {
-        if (depth > DocumentLimits.MaxDepth)
+        private readonly Dictionary<string, Node?> _anchors = new(StringComparer.Ordinal);
+        private long _expanded;
+
+        /// <summary>
+        /// Reads the node at <paramref name="depth"/>; <paramref name="nesting"/> is how deep aliases nest inside it
+        /// (0 without aliases, 1 for an alias of a value without aliases, ...).
+        /// </summary>
+        public Node ReadNode(int depth, out int nesting)
         {
-            throw new DocumentFormatException($"The YAML is nested more than {DocumentLimits.MaxDepth} levels deep.");
+            cancellationToken.ThrowIfCancellationRequested();
+            nesting = 0;
+            if (depth > DocumentLimits.MaxDepth)
+            {
+                throw new DocumentFormatException($"The YAML is nested more than {DocumentLimits.MaxDepth} levels deep.");
+            }
+
+            if (parser.TryConsume<AnchorAlias>(out var alias))
+            {
+                return ReadAlias(alias, depth, out nesting);
+            }
+
+            if (parser.TryConsume<Scalar>(out var scalar))
+            {
+                var node = new Node(Resolve(scalar));
+                Count(node.Size);
+                Remember(scalar.Anchor, node);
+                return node;
+            }
+
+            if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+            {
+                Remember(sequenceStart.Anchor, null);
+                var items = new List<Node>();
+                Count(2);
+                while (!parser.TryConsume<SequenceEnd>(out _))
+                {
+                    if (items.Count > 0)
+                    {
+                        Count(1);
+                    }
+
+                    items.Add(ReadNode(depth + 1, out var inner));
+                    nesting = Math.Max(nesting, inner);
+                }
+
+                var node = new Node(items, nesting);
+                Remember(sequenceStart.Anchor, node);
+                return node;
+            }
+
+            if (parser.TryConsume<MappingStart>(out var mappingStart))
+            {
+                Remember(mappingStart.Anchor, null);
+                var entries = new List<KeyValuePair<string, Node>>();
+                Count(2);
+                while (!parser.TryConsume<MappingEnd>(out _))
+                {
+                    if (!parser.TryConsume<Scalar>(out var key))
+                    {
+                        var at = parser.Current?.Start.Line;
+                        throw new DocumentFormatException($"The YAML at line {at} uses a list or mapping as a key; keys must be plain text.");
+                    }
+
+                    // The key in quotes, a colon and, after the first entry, a comma.
+                    Count(key.Value.Length + (entries.Count > 0 ? 4 : 3));
+                    entries.Add(new(key.Value, ReadNode(depth + 1, out var inner)));
+                    nesting = Math.Max(nesting, inner);
+                }
+
+                var node = new Node(entries, nesting);
+                Remember(mappingStart.Anchor, node);
+                return node;
+            }
+
+            var current = parser.Current;
+            throw new DocumentFormatException($"The YAML has something unexpected at line {current?.Start.Line}, column {current?.Start.Column}.");
         }
 
-        if (parser.TryConsume<AnchorAlias>(out var alias))
+        private Node ReadAlias(AnchorAlias alias, int depth, out int nesting)
         {
-            if (!anchors.TryGetValue(alias.Value.Value, out var target))
+            if (!_anchors.TryGetValue(alias.Value.Value, out var target))
             {
                 throw new DocumentFormatException($"The YAML uses *{alias.Value.Value} at line {alias.Start.Line}, but no &{alias.Value.Value} comes before it.");
             }
 
-            return target ?? throw new DocumentFormatException(
-                $"The YAML alias *{alias.Value.Value} at line {alias.Start.Line} refers to a value that contains it.");
-        }
-
-        if (parser.TryConsume<Scalar>(out var scalar))
-        {
-            var node = new Node(Resolve(scalar));
-            Remember(anchors, scalar.Anchor, node);
-            return node;
-        }
-
-        if (parser.TryConsume<SequenceStart>(out var sequenceStart))
-        {
-            Remember(anchors, sequenceStart.Anchor, null);
-            var items = new List<Node>();
-            while (!parser.TryConsume<SequenceEnd>(out _))
+            if (target is null)
             {
-                items.Add(ReadNode(parser, anchors, depth + 1));
+                throw new DocumentFormatException($"The YAML alias *{alias.Value.Value} at line {alias.Start.Line} refers to a value that contains it.");
             }
 
-            var node = new Node(items);
-            Remember(anchors, sequenceStart.Anchor, node);
-            return node;
-        }
-
-        if (parser.TryConsume<MappingStart>(out var mappingStart))
-        {
-            Remember(anchors, mappingStart.Anchor, null);
-            var entries = new List<KeyValuePair<string, Node>>();
-            while (!parser.TryConsume<MappingEnd>(out _))
+            nesting = target.Nesting + 1;
+            if (nesting > limits.MaxAliasNesting)
             {
-                if (!parser.TryConsume<Scalar>(out var key))
-                {
-                    var at = parser.Current?.Start.Line;
-                    throw new DocumentFormatException($"The YAML at line {at} uses a list or mapping as a key; keys must be plain text.");
-                }
-
-                entries.Add(new(key.Value, ReadNode(parser, anchors, depth + 1)));
+                throw new DocumentFormatException(
+                    $"The YAML alias *{alias.Value.Value} at line {alias.Start.Line} nests aliases {nesting} deep (an anchored value holding an alias of a value holding an alias...); at most {limits.MaxAliasNesting} are allowed (setting Flowkit:Limits:MaxAliasNesting).");
             }
 
-            var node = new Node(entries);
-            Remember(anchors, mappingStart.Anchor, node);
-            return node;
+            // What the alias stands for is written out in full where it is used: its depth adds to this one.
+            if (depth + target.Height > DocumentLimits.MaxDepth)
+            {
+                throw new DocumentFormatException(
+                    $"The YAML is nested more than {DocumentLimits.MaxDepth} levels deep once the alias *{alias.Value.Value} at line {alias.Start.Line} is replaced by what it names.");
+            }
+
+            Count(target.Size);
+            return target;
         }
 
-        var current = parser.Current;
-        throw new DocumentFormatException($"The YAML has something unexpected at line {current?.Start.Line}, column {current?.Start.Column}.");
-    }
-
-    private static void Remember(Dictionary<string, Node?> anchors, AnchorName anchor, Node? node)
-    {
-        if (!anchor.IsEmpty)
+        private void Count(long bytes)
         {
-            anchors[anchor.Value] = node;
+            _expanded += bytes;
+            if (_expanded > limits.MaxExpandedBytes)
+            {
+                throw new DocumentFormatException(
+                    $"The YAML expands to more than {limits.MaxExpandedBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes once its aliases (*name) are replaced by what they name (setting Flowkit:Limits:MaxExpandedBytes). Use fewer aliases of large values.");
+            }
+        }
+
+        private void Remember(AnchorName anchor, Node? node)
+        {
+            if (!anchor.IsEmpty)
+            {
+                _anchors[anchor.Value] = node;
+            }
         }
     }
 
@@ -178,30 +241,32 @@ internal static partial class YamlDocumentReader
 
     private static JsonDocument ToJson(Node root)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(root.Size + 16, 1 << 20));
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
         {
-            var written = 0;
-            Write(writer, root, ref written);
+            Write(writer, root);
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = DocumentLimits.MaxDepth + 2 });
+        try
+        {
+            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = DocumentLimits.MaxDepth + 2 });
+        }
+        catch (JsonException e)
+        {
+            // The reader's own depth checks should make this unreachable; a definition problem is still never a 500.
+            throw new DocumentFormatException($"The YAML cannot be turned into JSON: {e.Message}", e);
+        }
     }
 
-    private static void Write(Utf8JsonWriter writer, Node node, ref int written)
+    private static void Write(Utf8JsonWriter writer, Node node)
     {
-        if (++written > DocumentLimits.MaxValues)
-        {
-            throw new DocumentFormatException($"The YAML expands to more than {DocumentLimits.MaxValues:N0} values (too many aliases?).");
-        }
-
         if (node.Entries is { } entries)
         {
             writer.WriteStartObject();
             foreach (var (key, value) in entries)
             {
                 writer.WritePropertyName(key);
-                Write(writer, value, ref written);
+                Write(writer, value);
             }
 
             writer.WriteEndObject();
@@ -213,7 +278,7 @@ internal static partial class YamlDocumentReader
             writer.WriteStartArray();
             foreach (var item in items)
             {
-                Write(writer, item, ref written);
+                Write(writer, item);
             }
 
             writer.WriteEndArray();
@@ -266,18 +331,59 @@ internal static partial class YamlDocumentReader
 
     private readonly record struct ScalarValue(JsonValueKind Kind, string Text);
 
+    /// <summary>
+    /// A value read from the YAML. Aliases share the node they name, so the tree in memory stays as small as the
+    /// text; <see cref="Size"/> is what it takes written out in full.
+    /// </summary>
     private sealed class Node
     {
-        public Node(ScalarValue scalar) => Scalar = scalar;
+        public Node(ScalarValue scalar)
+        {
+            Scalar = scalar;
+            Size = scalar.Text.Length + 2;
+        }
 
-        public Node(List<Node> items) => Items = items;
+        public Node(List<Node> items, int nesting)
+        {
+            Items = items;
+            Nesting = nesting;
+            Size = 2 + Math.Max(0, items.Count - 1);
+            foreach (var item in items)
+            {
+                Size += item.Size;
+                Height = Math.Max(Height, item.Height);
+            }
 
-        public Node(List<KeyValuePair<string, Node>> entries) => Entries = entries;
+            Height++;
+        }
+
+        public Node(List<KeyValuePair<string, Node>> entries, int nesting)
+        {
+            Entries = entries;
+            Nesting = nesting;
+            Size = 2 + Math.Max(0, entries.Count - 1);
+            foreach (var (key, value) in entries)
+            {
+                Size += key.Length + 3 + value.Size;
+                Height = Math.Max(Height, value.Height);
+            }
+
+            Height++;
+        }
 
         public ScalarValue Scalar { get; }
 
         public List<Node>? Items { get; }
 
         public List<KeyValuePair<string, Node>>? Entries { get; }
+
+        /// <summary>About the bytes of this value's JSON form, aliases written out.</summary>
+        public long Size { get; }
+
+        /// <summary>Levels of lists and mappings inside this value, itself included (0 for a scalar).</summary>
+        public int Height { get; }
+
+        /// <summary>How deep aliases nest inside this value.</summary>
+        public int Nesting { get; }
     }
 }

@@ -10,7 +10,7 @@ namespace Flowkit.Definitions.Validation;
 /// Reads a definition document into drafts and reports every problem it finds with its JSON path; it never
 /// stops at the first. Cross-step checks (references, cycles, reachability) are <see cref="DependencyGraph"/>'s.
 /// </summary>
-internal sealed partial class DefinitionReader(ExpressionEngine expressions)
+internal sealed partial class DefinitionReader(ExpressionEngine expressions, ProblemCollector problems)
 {
     internal static readonly string[] TopLevelKeys = ["name", "description", "triggers", "timeout", "concurrency", "steps"];
     internal static readonly string[] CommonStepKeys = ["id", "type", "description", "needs", "timeout", "retry", "continueOnError"];
@@ -47,10 +47,10 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
     private static readonly string[] AllStepKeys = CommonStepKeys.Concat(TypeKeys.Values.SelectMany(k => k)).Distinct().ToArray();
     private static readonly string KnownTypes = string.Join(", ", StepTypes.All);
 
-    private readonly List<ValidationError> _errors = [];
     private readonly ExpressionEngine _expressions = expressions;
+    private readonly ProblemCollector _problems = problems;
 
-    public IReadOnlyList<ValidationError> Errors => _errors;
+    public IReadOnlyList<ValidationError> Errors => _problems.Errors;
 
     public List<StepDraft> Steps { get; } = [];
 
@@ -73,7 +73,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var settings = Properties(root, JsonPath.Root, TopLevelKeys,
-            key => $"Unknown setting '{key}'. Allowed at the top level: {string.Join(", ", TopLevelKeys)}.{Suggestions.DidYouMean(key, TopLevelKeys)}");
+            key => $"Unknown setting '{key}'. Allowed at the top level: {string.Join(", ", TopLevelKeys)}.{_problems.DidYouMean(key, TopLevelKeys)}");
 
         ReadName(settings);
         if (settings.TryGetValue("description", out var description) && ExpectString(description, "The description", out var text))
@@ -157,6 +157,13 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             return;
         }
 
+        var count = triggers.Element.GetArrayLength();
+        if (_problems.Quotas && count > _problems.Limits.MaxTriggers)
+        {
+            Error(triggers.Path, $"The workflow has {count.ToString("N0", CultureInfo.InvariantCulture)} triggers; at most {_problems.Limits.MaxTriggers.ToString("N0", CultureInfo.InvariantCulture)} are allowed (setting Flowkit:Limits:MaxTriggers).");
+            return;
+        }
+
         var webhookKeys = new Dictionary<string, int>(StringComparer.Ordinal);
         var index = 0;
         foreach (var item in triggers.Element.EnumerateArray())
@@ -169,7 +176,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             }
 
             var kinds = Properties(item, path, ["webhook", "cron"],
-                key => $"Unknown trigger '{key}'. Use 'webhook' or 'cron'.{Suggestions.DidYouMean(key, ["webhook", "cron"])}");
+                key => $"Unknown trigger '{key}'. Use 'webhook' or 'cron'.{_problems.DidYouMean(key, ["webhook", "cron"])}");
             if (kinds.Count > 1)
             {
                 Error(path, "Each trigger item is either a webhook or a cron; write them as separate items of the list.");
@@ -200,7 +207,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var settings = Properties(webhook.Element, webhook.Path, WebhookKeys,
-            key => $"Unknown webhook setting '{key}'. Allowed: {string.Join(", ", WebhookKeys)}.{Suggestions.DidYouMean(key, WebhookKeys)}");
+            key => $"Unknown webhook setting '{key}'. Allowed: {string.Join(", ", WebhookKeys)}.{_problems.DidYouMean(key, WebhookKeys)}");
         string? key = null;
         if (!settings.TryGetValue("key", out var keyValue))
         {
@@ -309,7 +316,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var settings = Properties(cron.Element, cron.Path, CronKeys,
-            key => $"Unknown cron setting '{key}'. Allowed: {string.Join(", ", CronKeys)}.{Suggestions.DidYouMean(key, CronKeys)}");
+            key => $"Unknown cron setting '{key}'. Allowed: {string.Join(", ", CronKeys)}.{_problems.DidYouMean(key, CronKeys)}");
         string? expression = null;
         if (!settings.TryGetValue("expression", out var expressionValue))
         {
@@ -319,8 +326,18 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         {
             try
             {
-                _ = new Quartz.CronExpression(text);
+                var parsed = new Quartz.CronExpression(text);
                 expression = text;
+                if (_problems.Quotas && settings.TryGetValue("timezone", out var zoneSetting) && zoneSetting.Element.ValueKind == JsonValueKind.String)
+                {
+                    parsed = InTimeZone(parsed, zoneSetting.Element.GetString()!);
+                }
+
+                if (_problems.Quotas && CronIntervals.Shortest(parsed) is { } shortest && shortest < _problems.Limits.MinCronInterval)
+                {
+                    Error(expressionValue.Path, $"The cron expression '{text}' fires {Durations.Format(shortest)} apart; triggers may fire at most once every {Durations.Format(_problems.Limits.MinCronInterval)} (setting Flowkit:Limits:MinCronInterval).");
+                    expression = null;
+                }
             }
             catch (FormatException e)
             {
@@ -342,6 +359,20 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         if (expression is not null)
         {
             Triggers.Add(new CronTrigger(expression, timeZone));
+        }
+    }
+
+    /// <summary>The expression in its trigger's zone (a daylight-saving change can shorten a gap), or as it is when the zone is unknown.</summary>
+    private static Quartz.CronExpression InTimeZone(Quartz.CronExpression cron, string zone)
+    {
+        try
+        {
+            return cron.WithTimeZone(TimeZoneInfo.FindSystemTimeZoneById(zone));
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        {
+            // Reported with its path by ReadTimeZone; the interval is then checked in UTC.
+            return cron;
         }
     }
 
@@ -380,9 +411,18 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             return;
         }
 
+        var count = steps.Element.GetArrayLength();
+        if (_problems.Quotas && count > _problems.Limits.MaxSteps)
+        {
+            // Nothing else about the steps is read: that is the work the limit is there to bound.
+            Error(steps.Path, $"The workflow has {count.ToString("N0", CultureInfo.InvariantCulture)} steps; at most {_problems.Limits.MaxSteps.ToString("N0", CultureInfo.InvariantCulture)} are allowed (setting Flowkit:Limits:MaxSteps). Split it into smaller workflows.");
+            return;
+        }
+
         var index = 0;
         foreach (var element in steps.Element.EnumerateArray())
         {
+            _problems.CancellationToken.ThrowIfCancellationRequested();
             var step = new StepDraft(index++);
             Steps.Add(step);
             ReadStep(element, step);
@@ -443,7 +483,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             }
             else
             {
-                Error(type.Path, $"Step {step.Name} has unknown type '{typeText}'. Known types: {KnownTypes}.{Suggestions.DidYouMean(typeText, StepTypes.All)}");
+                Error(type.Path, $"Step {step.Name} has unknown type '{typeText}'. Known types: {KnownTypes}.{_problems.DidYouMean(typeText, StepTypes.All)}");
             }
         }
 
@@ -521,7 +561,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             var allowedText = step.Type is null ? string.Join(", ", allowed) : $"{string.Join(", ", allowed)} (for {step.Type} steps)";
             var message = owners.Length > 0
                 ? $"Step {step.Name} does not use '{key}': it belongs to {string.Join(" and ", owners)} steps. Allowed here: {allowedText}."
-                : $"Step {step.Name} has an unknown setting '{key}'. Allowed here: {allowedText}.{Suggestions.DidYouMean(key, allowed)}";
+                : $"Step {step.Name} has an unknown setting '{key}'. Allowed here: {allowedText}.{_problems.DidYouMean(key, allowed)}";
             Error(value.Path, message);
         }
     }
@@ -534,7 +574,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var fields = Properties(with.Element, with.Path, HttpWithKeys,
-            key => $"Step {step.Name}: unknown http setting '{key}'. Allowed in 'with': {string.Join(", ", HttpWithKeys)}.{Suggestions.DidYouMean(key, HttpWithKeys)}");
+            key => $"Step {step.Name}: unknown http setting '{key}'. Allowed in 'with': {string.Join(", ", HttpWithKeys)}.{_problems.DidYouMean(key, HttpWithKeys)}");
         if (fields.TryGetValue("method", out var method) && ExpectString(method, "The method", out var methodText) && !HttpMethods.Contains(methodText, StringComparer.Ordinal))
         {
             var upper = methodText.ToUpperInvariant();
@@ -700,7 +740,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var fields = Properties(with.Element, with.Path, NotifyWithKeys,
-            key => $"Step {step.Name}: unknown notify setting '{key}'. Allowed in 'with': url, text.{Suggestions.DidYouMean(key, NotifyWithKeys)}");
+            key => $"Step {step.Name}: unknown notify setting '{key}'. Allowed in 'with': url, text.{_problems.DidYouMean(key, NotifyWithKeys)}");
         RequireUrl(step, fields, with.Path, "a notify step posts its text to this Slack-compatible webhook address");
         if (!fields.TryGetValue("text", out var text))
         {
@@ -786,11 +826,13 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         }
 
         var settings = Properties(retry.Element, retry.Path, RetryKeys,
-            key => $"Unknown retry setting '{key}'. Allowed: {string.Join(", ", RetryKeys)}.{Suggestions.DidYouMean(key, RetryKeys)}");
+            key => $"Unknown retry setting '{key}'. Allowed: {string.Join(", ", RetryKeys)}.{_problems.DidYouMean(key, RetryKeys)}");
         var attempts = 1;
         if (settings.TryGetValue("attempts", out var attemptsValue))
         {
-            attempts = ReadWholeNumber(attemptsValue, "Retry attempts (the total number of tries, counting the first)", 1, MaxAttempts) ?? 1;
+            attempts = _problems.Quotas && _problems.Limits.MaxRetryAttempts < MaxAttempts
+                ? ReadWholeNumber(attemptsValue, "Retry attempts (the total number of tries, counting the first)", 1, _problems.Limits.MaxRetryAttempts, " (setting Flowkit:Limits:MaxRetryAttempts)") ?? 1
+                : ReadWholeNumber(attemptsValue, "Retry attempts (the total number of tries, counting the first)", 1, MaxAttempts) ?? 1;
         }
 
         var backoff = BackoffKind.Fixed;
@@ -847,10 +889,12 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         switch (value.Element.ValueKind)
         {
             case JsonValueKind.String:
+                _problems.CountReference(value.Path);
                 list.Add(new StepReference(value.Element.GetString()!, value.Path));
                 return list;
             case JsonValueKind.Array:
                 var index = 0;
+                var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var item in value.Element.EnumerateArray())
                 {
                     var path = JsonPath.Item(value.Path, index++);
@@ -860,8 +904,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
                         continue;
                     }
 
+                    _problems.CountReference(path);
                     var id = item.GetString()!;
-                    if (list.Any(r => r.Id == id))
+                    if (!seen.Add(id))
                     {
                         Error(path, $"{what} list '{id}' twice.");
                         continue;
@@ -930,10 +975,11 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         return ok;
     }
 
-    private static void AddReads(StepDraft step, ParsedCode code, string path)
+    private void AddReads(StepDraft step, ParsedCode code, string path)
     {
         foreach (var id in code.StepReferences)
         {
+            _problems.CountReference(path);
             step.Reads.Add(new StepReference(id, path));
         }
     }
@@ -969,7 +1015,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
         return duration;
     }
 
-    private int? ReadWholeNumber(Value value, string what, int min, int max)
+    private int? ReadWholeNumber(Value value, string what, int min, int max, string limit = "")
     {
         if (value.Element.ValueKind == JsonValueKind.Number && value.Element.TryGetDecimal(out var number)
             && number == decimal.Truncate(number) && number >= min && number <= max)
@@ -977,7 +1023,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
             return (int)number;
         }
 
-        Error(value.Path, $"{what} must be a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}, but it is {Describe(value.Element)}.");
+        Error(value.Path, $"{what} must be a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}{limit}, but it is {Describe(value.Element)}.");
         return null;
     }
 
@@ -1047,7 +1093,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions)
 
     private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
-    private void Error(string path, string message) => _errors.Add(new ValidationError(path, message));
+    private void Error(string path, string message) => _problems.Add(path, message);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
     internal static partial Regex NamePattern();

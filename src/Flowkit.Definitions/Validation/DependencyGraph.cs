@@ -1,3 +1,4 @@
+using System.Globalization;
 using Flowkit.Sagas.Planning;
 
 namespace Flowkit.Definitions.Validation;
@@ -11,7 +12,7 @@ namespace Flowkit.Definitions.Validation;
 internal sealed class DependencyGraph
 {
     private readonly IReadOnlyList<StepDraft> _steps;
-    private readonly List<ValidationError> _errors;
+    private readonly ProblemCollector _problems;
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
     private readonly List<Edge>[] _incoming;
     private readonly List<Edge>[] _outgoing;
@@ -19,10 +20,10 @@ internal sealed class DependencyGraph
     private readonly List<int> _order = [];
     private readonly bool[] _ordered;
 
-    private DependencyGraph(IReadOnlyList<StepDraft> steps, List<ValidationError> errors)
+    private DependencyGraph(IReadOnlyList<StepDraft> steps, ProblemCollector problems)
     {
         _steps = steps;
-        _errors = errors;
+        _problems = problems;
         _incoming = new List<Edge>[steps.Count];
         _outgoing = new List<Edge>[steps.Count];
         _references = new List<int>[steps.Count];
@@ -42,17 +43,24 @@ internal sealed class DependencyGraph
     /// <summary>An edge: <see cref="To"/> waits for <see cref="From"/> (on a branch when <see cref="Branch"/> is set).</summary>
     internal readonly record struct Edge(int From, int To, bool? Branch, string Path);
 
-    public static DependencyGraph Analyze(IReadOnlyList<StepDraft> steps, List<ValidationError> errors)
+    public static DependencyGraph Analyze(IReadOnlyList<StepDraft> steps, ProblemCollector problems)
     {
-        var graph = new DependencyGraph(steps, errors);
+        var graph = new DependencyGraph(steps, problems);
         graph.BuildEdges();
+        problems.CancellationToken.ThrowIfCancellationRequested();
         var stuck = graph.FindStuck();
         if (stuck.Count > 0)
         {
             graph.ReportStuck(stuck);
         }
 
+        problems.CancellationToken.ThrowIfCancellationRequested();
         graph.CheckReads();
+        if (problems.Quotas && stuck.Count == 0)
+        {
+            graph.CheckFanOut();
+        }
+
         return graph;
     }
 
@@ -169,7 +177,7 @@ internal sealed class DependencyGraph
             return index;
         }
 
-        Error(reference.Path, $"Step {step.Name} {(where == "needs" ? "needs" : "lists")} '{reference.Id}', but there is no step with that id.{Suggestions.DidYouMean(reference.Id, _byId.Keys)}");
+        Error(reference.Path, $"Step {step.Name} {(where == "needs" ? "needs" : "lists")} '{reference.Id}', but there is no step with that id.{_problems.DidYouMean(reference.Id, _byId.Keys)}");
         return null;
     }
 
@@ -177,7 +185,7 @@ internal sealed class DependencyGraph
     {
         if (!_byId.TryGetValue(target.Id, out var index))
         {
-            Error(target.Path, $"Condition {condition.Name} lists '{target.Id}' in {branch}, but there is no step with that id.{Suggestions.DidYouMean(target.Id, _byId.Keys)}");
+            Error(target.Path, $"Condition {condition.Name} lists '{target.Id}' in {branch}, but there is no step with that id.{_problems.DidYouMean(target.Id, _byId.Keys)}");
             return null;
         }
 
@@ -439,7 +447,7 @@ internal sealed class DependencyGraph
             {
                 if (!_byId.TryGetValue(read.Id, out var target))
                 {
-                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}, but there is no step with that id.{Suggestions.DidYouMean(read.Id, _byId.Keys)}");
+                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}, but there is no step with that id.{_problems.DidYouMean(read.Id, _byId.Keys)}");
                     continue;
                 }
 
@@ -463,7 +471,41 @@ internal sealed class DependencyGraph
         }
     }
 
-    private void Error(string path, string message) => _errors.Add(new ValidationError(path, message));
+    private void Error(string path, string message) => _problems.Add(path, message);
+
+    /// <summary>
+    /// Fan-out width: the steps at one depth (longest chain of needs from a root) can all be ready at the same moment,
+    /// so the widest depth is how many steps one run can start at once. Linear in steps and edges.
+    /// </summary>
+    private void CheckFanOut()
+    {
+        var depth = new int[_steps.Count];
+        var width = new Dictionary<int, int>();
+        var widest = -1;
+        foreach (var step in _order)
+        {
+            foreach (var edge in _incoming[step])
+            {
+                depth[step] = Math.Max(depth[step], depth[edge.From] + 1);
+            }
+
+            var count = width[depth[step]] = width.GetValueOrDefault(depth[step]) + 1;
+            if (count > _problems.Limits.MaxFanOut)
+            {
+                widest = depth[step];
+                break;
+            }
+        }
+
+        if (widest < 0)
+        {
+            return;
+        }
+
+        var first = _order.First(i => depth[i] == widest);
+        var where = widest == 0 ? "start the run (they need nothing)" : $"are {widest} step(s) after the start, like {_steps[first].Name}";
+        Error("$.steps", $"More than {_problems.Limits.MaxFanOut.ToString("N0", CultureInfo.InvariantCulture)} steps can start at the same moment: those that {where}. At most {_problems.Limits.MaxFanOut.ToString("N0", CultureInfo.InvariantCulture)} may run in parallel (setting Flowkit:Limits:MaxFanOut); chain some of them with needs or split the workflow.");
+    }
 
     /// <summary>
     /// Which steps a step waits for, directly or through others. Up to <see cref="MaxBitSetSteps"/> steps
