@@ -45,4 +45,42 @@ public sealed class RunQuotaTests(FlowkitFixture flowkit)
         var after = await client.SendJsonAsync($"/api/v1/workflows/{name}/runs", new { input = new { n = 5 } });
         after.Status.Should().Be(HttpStatusCode.Accepted, after.Text);
     }
+
+    [Fact]
+    public async Task Cron_FireOverTheQuota_StartsNoRunAndIsLogged()
+    {
+        var workspace = Api.UniqueName("cron-quota");
+        using var client = flowkit.CreateClient(await flowkit.Client.CreateKeyAsync("cron-admin", workspace));
+        var name = Api.UniqueName("held-tick");
+        await client.CreateWorkflowAsync($$"""
+            name: {{name}}
+            triggers:
+              - cron: { expression: "* * * * * ?" }
+            steps:
+              - { id: ask, type: approval, message: "Go on?" }
+            """);
+        // The workspace is at its quota of one before the scheduler starts, so every fire meets it. (Fires racing
+        // each other could both pass the check before either commits: the documented margin, docs/ingress.md section 4.)
+        await client.StartRunAsync(name);
+        try
+        {
+            using var scheduler = flowkit.StartProcess("scheduler", new Dictionary<string, string?>
+            {
+                ["Flowkit:Scheduler:ReconcileInterval"] = "00:00:01",
+                [$"Flowkit:Quotas:RunsInFlightByWorkspace:{workspace}"] = "1",
+            });
+
+            await Eventually.UntilAsync(
+                () => Task.FromResult(scheduler.Output),
+                output => output.Contains("is at its quota of runs in flight", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                "a cron fire refused by the quota to be logged");
+            (await flowkit.CountRunsAsync(name)).Should().Be(1, "no fire started a run over the quota");
+        }
+        finally
+        {
+            // Archived, so no later scheduler (with the default quota) keeps firing it.
+            (await client.RemoveAsync($"/api/v1/workflows/{name}")).Status.Should().Be(HttpStatusCode.NoContent);
+        }
+    }
 }

@@ -133,6 +133,20 @@ public sealed class WebhookReplayTests(FlowkitFixture flowkit)
         (await flowkit.CountRunsAsync(name)).Should().Be(2);
     }
 
+    [Fact]
+    public async Task Definition_SignatureWithoutSecretOrUnknownScheme_Answers422NamingTheField()
+    {
+        var name = Api.UniqueName("unsigned-timestamped");
+
+        var noSecret = await Client.PostYamlAsync("/api/v1/workflows", Hooks.Workflow(name, $"{{ key: {name}, signature: timestamped }}"));
+        var unknown = await Client.PostYamlAsync("/api/v1/workflows", Hooks.Workflow(name, $$$"""{ key: {{{name}}}, secret: "{{ secrets.x }}", signature: sha1 }"""));
+
+        noSecret.Status.Should().Be(HttpStatusCode.UnprocessableEntity, noSecret.Text);
+        noSecret.Body.GetProperty("errors")[0].GetProperty("path").GetString().Should().Be("$.triggers[0].webhook.signature");
+        unknown.Status.Should().Be(HttpStatusCode.UnprocessableEntity, unknown.Text);
+        unknown.Body.GetProperty("errors")[0].GetProperty("path").GetString().Should().Be("$.triggers[0].webhook.signature");
+    }
+
     /// <summary>A workflow in <c>default</c> with a webhook signed by a secret stored through the secrets API.</summary>
     private async Task<(string Name, string Secret)> SignedHookAsync(string prefix, string extra)
     {

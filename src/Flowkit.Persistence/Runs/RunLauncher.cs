@@ -51,13 +51,13 @@ public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFi
 /// costs a transaction, a second round trip for the commit and the change tracker). The columns are those of the
 /// EF model (<see cref="FlowkitDbContext"/>); the outbox row is the one <c>EfOutbox</c> writes for a send or a
 /// schedule to the run saga, and the relay is woken after the commit as <c>OutboxCommitInterceptor</c> would.
-/// </remarks>
 /// <para>
 /// The workspace's quota of runs in flight is checked by the batch's first statement (<c>flowkit_require_run_quota</c>
 /// of migration <c>20261203000502_RunsInFlightQuota</c>, which reads a trigger-kept count): over it, the batch stores
 /// nothing and the caller gets <see cref="LaunchedRun.OverQuota"/>. Concurrent launches each see the count before
 /// the others commit, so the quota can be passed by as many launches as commit at the same moment.
 /// </para>
+/// </remarks>
 public sealed class RunLauncher(
     FlowkitDbContext db, OutboxSignal signal, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time, IOptions<RunQuotaOptions> quotas)
 {
