@@ -3,6 +3,8 @@
 # on loopback, beside a bare Kestrel endpoint (GET /health/live) of the same process in the same run.
 #
 #   bench/ingress.sh                  DURATION=10s CONNECTIONS=64 THREADS=2 by default
+#   RUNS_IN_FLIGHT_QUOTA=0 bench/ingress.sh   without the quota statement (runs pile up as pending here, so the
+#                                     default quota is raised far out of reach; the check itself still runs)
 #
 # It needs the services (make services-up) and wrk (Debian package; installed if missing). It creates a database and
 # a RabbitMQ virtual host of its own, starts Flowkit.Host with the api role only (runs are committed with their
@@ -56,6 +58,7 @@ PG_CS="${ConnectionStrings__Postgres/Database=flowkit/Database=$DB}"
     ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
     ConnectionStrings__Postgres="$PG_CS" ConnectionStrings__RabbitMq="$RABBIT_BENCH" ConnectionStrings__Redis="$ConnectionStrings__Redis" \
     Flowkit__Roles=api Flowkit__Auth__BootstrapKey=bench-key Flowkit__Ingress__WorkspaceLimit=10000000 \
+    Flowkit__Quotas__RunsInFlight="${RUNS_IN_FLIGHT_QUOTA:-100000000}" \
     Logging__LogLevel__Default=Warning \
     exec dotnet Flowkit.Host.dll >"$WORK/host.log" 2>&1
 ) &

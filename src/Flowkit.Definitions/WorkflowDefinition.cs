@@ -30,7 +30,9 @@ public abstract record TriggerDefinition;
 /// <param name="Dedupe">Expression over the request (<c>body</c>, <c>headers</c>, <c>query</c>) giving the duplicate key.</param>
 /// <param name="Limit">Rate limit (with a burst of <see cref="WebhookRateLimit.Count"/>); null means only the workspace limit.</param>
 /// <param name="Overflow">What happens over the limit (default <see cref="WebhookOverflow.Reject"/>).</param>
-public sealed record WebhookTrigger(string Key, string? Secret, string? Dedupe, WebhookRateLimit? Limit, WebhookOverflow Overflow)
+/// <param name="Signature">Which signature schemes a signed hook accepts (default <see cref="WebhookSignature.Any"/>).</param>
+public sealed record WebhookTrigger(
+    string Key, string? Secret, string? Dedupe, WebhookRateLimit? Limit, WebhookOverflow Overflow, WebhookSignature Signature = WebhookSignature.Any)
     : TriggerDefinition;
 
 /// <summary><paramref name="Count"/> requests per <paramref name="Per"/> (one second or one minute).</summary>

@@ -31,6 +31,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IConcurrencySlots, ConcurrencySlots>();
         services.AddScoped<Flowkit.Persistence.Runs.RunLauncher>();
+        services.AddOptions<Flowkit.Persistence.Runs.RunQuotaOptions>().BindConfiguration(Flowkit.Persistence.Runs.RunQuotaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();

@@ -47,6 +47,11 @@ internal static class Hooks
             with: { got: "{{ input.body }}" }
         """;
 
+    /// <summary>The <c>run_requests</c> scope of webhook <paramref name="key"/> of workflow <paramref name="workflow"/> in <c>default</c>.</summary>
+    public static async Task<string> HookScopeAsync(this FlowkitFixture flowkit, string workflow, string key) =>
+        Flowkit.Api.Ingress.WebhookDelivery.Scope(
+            await flowkit.ScalarAsync<Guid>("SELECT id FROM workflows WHERE workspace = 'default' AND name = @n", ("n", workflow)), key);
+
     public static Task<long> CountRunsAsync(this FlowkitFixture flowkit, string workflow) =>
         flowkit.ScalarAsync<long>("SELECT count(*) FROM runs WHERE workflow = @w", ("w", workflow));
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Flowkit.Api.Ingress;
+using Flowkit.Definitions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -58,14 +59,58 @@ public sealed class IngressUnitTests
         var header = WebhookDelivery.Sign(body, "k");
 
         header.Should().MatchRegex("^sha256=[0-9a-f]{64}$");
-        WebhookDelivery.SignatureMatches(header, body, "k").Should().BeTrue();
-        WebhookDelivery.SignatureMatches(header.ToUpperInvariant().Replace("SHA256=", "sha256=", StringComparison.Ordinal), body, "k").Should().BeTrue();
-        WebhookDelivery.SignatureMatches(header, body, "other").Should().BeFalse();
-        WebhookDelivery.SignatureMatches(header, Encoding.UTF8.GetBytes("""{"a":2}"""), "k").Should().BeFalse();
-        WebhookDelivery.SignatureMatches(null, body, "k").Should().BeFalse();
-        WebhookDelivery.SignatureMatches("sha256=zz", body, "k").Should().BeFalse();
-        WebhookDelivery.SignatureMatches(header[7..], body, "k").Should().BeFalse();
+        Plain(header, body, "k").Should().Be(SignatureCheck.Valid);
+        Plain(header.ToUpperInvariant().Replace("SHA256=", "sha256=", StringComparison.Ordinal), body, "k").Should().Be(SignatureCheck.Valid);
+        Plain(header, body, "other").Should().Be(SignatureCheck.Mismatch);
+        Plain(header, Encoding.UTF8.GetBytes("""{"a":2}"""), "k").Should().Be(SignatureCheck.Mismatch);
+        Plain(null, body, "k").Should().Be(SignatureCheck.Missing);
+        Plain("sha256=zz", body, "k").Should().Be(SignatureCheck.Mismatch);
+        Plain(header[7..], body, "k").Should().Be(SignatureCheck.Mismatch);
+        WebhookDelivery.CheckSignature(header, body, "k", WebhookSignature.Timestamped, Now, Tolerance).Should().Be(SignatureCheck.TimestampRequired);
     }
+
+    [Theory]
+    [InlineData(0, "Valid")]
+    [InlineData(-300, "Valid")]
+    [InlineData(300, "Valid")]
+    [InlineData(-301, "OutsideTolerance")]
+    [InlineData(301, "OutsideTolerance")]
+    [InlineData(-86_400, "OutsideTolerance")]
+    public void TimestampedSignature_TimeAgainstTheFiveMinuteWindow_IsValidOnlyInside(int offsetSeconds, string expected)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"a":1}""");
+        var header = WebhookDelivery.SignTimestamped(body, "k", Now.AddSeconds(offsetSeconds));
+
+        header.Should().MatchRegex("^t=[0-9]+,v1=[0-9a-f]{64}$");
+        WebhookDelivery.CheckSignature(header, body, "k", WebhookSignature.Timestamped, Now, Tolerance).Should().Be(Enum.Parse<SignatureCheck>(expected));
+    }
+
+    [Fact]
+    public void TimestampedSignature_TamperedTimeBodyOrSecret_IsAMismatch()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"a":1}""");
+        var header = WebhookDelivery.SignTimestamped(body, "k", Now.AddMinutes(-30));
+        var mac = header[(header.IndexOf(",v1=", StringComparison.Ordinal) + 4)..];
+        var fresh = $"t={Now.ToUnixTimeSeconds()},v1={mac}";
+        var good = WebhookDelivery.SignTimestamped(body, "k", Now);
+
+        Check(fresh, body).Should().Be(SignatureCheck.Mismatch, "moving t forward breaks the HMAC: a stale capture cannot be refreshed");
+        Check(good, Encoding.UTF8.GetBytes("""{"a":2}""")).Should().Be(SignatureCheck.Mismatch);
+        WebhookDelivery.CheckSignature(good, body, "other", WebhookSignature.Any, Now, Tolerance).Should().Be(SignatureCheck.Mismatch);
+        Check($"{good},v1={new string('0', 64)}", body).Should().Be(SignatureCheck.Valid, "several v1 values may be sent while a secret is rotated");
+        Check($"t=1,{good}", body).Should().Be(SignatureCheck.Mismatch, "one t only");
+        Check($"t={Now.ToUnixTimeSeconds()}", body).Should().Be(SignatureCheck.Mismatch);
+        Check("t=abc,v1=00", body).Should().Be(SignatureCheck.Mismatch);
+    }
+
+    private static readonly DateTimeOffset Now = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+
+    private static SignatureCheck Plain(string? header, byte[] body, string secret) =>
+        WebhookDelivery.CheckSignature(header, body, secret, WebhookSignature.Any, Now, Tolerance);
+
+    private static SignatureCheck Check(string header, byte[] body) =>
+        WebhookDelivery.CheckSignature(header, body, "k", WebhookSignature.Any, Now, Tolerance);
 
     [Theory]
     [InlineData("{{ secrets.billing_hook }}", "billing_hook")]

@@ -26,7 +26,8 @@ public sealed class RedisOutageTests(FlowkitFixture flowkit)
         var ingress = host.Services.GetRequiredService<RedisIngress>();
         var name = Api.UniqueName("outage");
         await flowkit.Client.CreateWorkflowAsync(Hooks.Workflow(name, $"{{ key: {name} }}"));
-        string DeliveryKey(string body) => ingress.DeliveryKey("default", $"hook:{name}", WebhookDelivery.KeyFromBody(Encoding.UTF8.GetBytes(body)));
+        var scope = await flowkit.HookScopeAsync(name, name);
+        string DeliveryKey(string body) => ingress.DeliveryKey("default", scope, WebhookDelivery.KeyFromBody(Encoding.UTF8.GetBytes(body)));
         await WaitForReadinessAsync(client, "healthy");
 
         // Redis up: the fast path remembers the run.

@@ -130,11 +130,11 @@ public sealed class WebhookTests(FlowkitFixture flowkit)
         responses.Select(r => r.RunId).Distinct().Should().ContainSingle();
         responses.Count(r => !r.Duplicate).Should().Be(1);
         (await flowkit.CountRunsAsync(name)).Should().Be(1);
-        (await flowkit.ScalarAsync<long>("SELECT count(*) FROM run_requests WHERE scope = @s", ("s", $"hook:{name}"))).Should().Be(1);
+        (await flowkit.ScalarAsync<long>("SELECT count(*) FROM run_requests WHERE scope = @s", ("s", await flowkit.HookScopeAsync(name, name)))).Should().Be(1);
     }
 
     [Fact]
-    public async Task Hook_IdempotencyKeyThenDedupeExpressionThenBody_DecideWhatIsADuplicate()
+    public async Task Hook_DedupeExpressionThenIdempotencyKeyThenBody_DecideWhatIsADuplicate()
     {
         var name = Api.UniqueName("dedupe");
         await Client.CreateWorkflowAsync(Hooks.Workflow(name, $"{{ key: {name}, dedupe: body.id }}"));
@@ -142,11 +142,11 @@ public sealed class WebhookTests(FlowkitFixture flowkit)
         // The dedupe expression: same id, different bodies -> one run.
         var first = await Client.DeliverAsync(name, """{"id": "inv-1", "attempt": 1}""");
         var second = await Client.DeliverAsync(name, """{"id": "inv-1", "attempt": 2}""");
-        // Idempotency-Key wins over the expression: same key, different ids -> one run.
+        // No id: the Idempotency-Key header (unsigned hooks only): same key, different bodies -> one run.
         var keyed = new Dictionary<string, string> { ["Idempotency-Key"] = "delivery-7" };
-        var third = await Client.DeliverAsync(name, """{"id": "inv-2"}""", keyed);
-        var fourth = await Client.DeliverAsync(name, """{"id": "inv-3"}""", keyed);
-        // No id: the body's hash decides.
+        var third = await Client.DeliverAsync(name, """{"other": 2}""", keyed);
+        var fourth = await Client.DeliverAsync(name, """{"other": 3}""", keyed);
+        // No id, no header: the body's hash decides.
         var fifth = await Client.DeliverAsync(name, """{"other": true}""");
         var sixth = await Client.DeliverAsync(name, """{"other": true}""");
 
@@ -169,7 +169,7 @@ public sealed class WebhookTests(FlowkitFixture flowkit)
         await Client.CreateWorkflowAsync(Hooks.Workflow(name, $"{{ key: {name} }}"));
         var body = """{"order": 1001}""";
         var redisIngress = flowkit.Host.Services.GetRequiredService<RedisIngress>();
-        var key = redisIngress.DeliveryKey("default", $"hook:{name}", WebhookDelivery.KeyFromBody(Encoding.UTF8.GetBytes(body)));
+        var key = redisIngress.DeliveryKey("default", await flowkit.HookScopeAsync(name, name), WebhookDelivery.KeyFromBody(Encoding.UTF8.GetBytes(body)));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(flowkit.Services.Redis);
         var db = redis.GetDatabase();
         await db.StringSetAsync(key, RedisIngress.Pending, TimeSpan.FromHours(1));

@@ -12,8 +12,10 @@ using Npgsql;
 namespace Flowkit.Api.Auth;
 
 /// <summary>
-/// API keys and workspaces: create a key (shown once), list and revoke the keys of the caller's workspace. A key
-/// of workspace <c>default</c> may create keys for any workspace, which creates the workspace if it is new.
+/// API keys and workspaces: create a key (shown once), list and revoke the keys of the caller's workspace. Only the
+/// configured bootstrap key makes keys for another workspace, and only for a new one, which it creates (issue 19
+/// finding 6: a key of <c>default</c> could mint an admin key of any existing workspace). Keys of an existing
+/// workspace come from that workspace's own admin keys.
 /// </summary>
 public static partial class KeysApi
 {
@@ -28,7 +30,7 @@ public static partial class KeysApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Create an API key; the answer is the only time the key is shown.")
-            .WithDescription("The key belongs to the caller's workspace, or to 'workspace' when the caller is a key of 'default' (the workspace is created if new).");
+            .WithDescription("The key belongs to the caller's workspace. Only the bootstrap key may name another 'workspace', and only a new one: it is created with this key (409 if it exists).");
         group.MapGet("/", ListAsync)
             .WithName("ListApiKeys")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -71,9 +73,10 @@ public static partial class KeysApi
             return Problems.Problems.Forbidden("Only admin keys create keys.");
         }
 
-        if (workspace != callerWorkspace && callerWorkspace != Workspaces.Default)
+        var newWorkspace = workspace != callerWorkspace;
+        if (newWorkspace && !IsBootstrap(context))
         {
-            return Problems.Problems.Forbidden($"A key of workspace '{callerWorkspace}' creates keys for that workspace only; keys for other workspaces come from a key of '{Workspaces.Default}'.");
+            return Problems.Problems.Forbidden($"A key of workspace '{callerWorkspace}' creates keys for that workspace only; a new workspace and its first key come from the bootstrap key.");
         }
 
         var key = ApiKeys.Generate();
@@ -90,8 +93,17 @@ public static partial class KeysApi
         };
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO workspaces (id, created_at) VALUES ({workspace}, {row.CreatedAt}) ON CONFLICT (id) DO NOTHING", cancellationToken);
+        if (newWorkspace)
+        {
+            // The insert decides, so two concurrent requests for one new workspace give it one first key.
+            var created = await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO workspaces (id, created_at) VALUES ({workspace}, {row.CreatedAt}) ON CONFLICT (id) DO NOTHING", cancellationToken);
+            if (created == 0)
+            {
+                return Problems.Problems.Conflict($"Workspace '{workspace}' already exists. Its keys are made with one of its own admin keys; the bootstrap key only creates new workspaces.");
+            }
+        }
+
         db.ApiKeys.Add(row);
         try
         {
@@ -134,13 +146,19 @@ public static partial class KeysApi
             : TypedResults.NoContent();
     }
 
+    /// <summary>The configured bootstrap key: the one caller that is no stored key (it has no key id).</summary>
+    private static bool IsBootstrap(HttpContext context) =>
+        context.User.FindFirstValue(ApiKeyDefaults.KeyIdClaim) is null
+        && context.User.FindFirstValue(ClaimTypes.Name) == ApiKeyDefaults.BootstrapName
+        && context.User.FindFirstValue(ApiKeyDefaults.WorkspaceClaim) == Workspaces.Default;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex WorkspacePattern();
 }
 
 /// <summary>Body of POST /api/v1/keys.</summary>
 /// <param name="Name">A name for the key, unique in its workspace; recorded as the caller of what the key does.</param>
-/// <param name="Workspace">The workspace the key belongs to; the caller's when omitted. Only keys of <c>default</c> may name another.</param>
+/// <param name="Workspace">The workspace the key belongs to; the caller's when omitted. Only the bootstrap key may name another, and only a new one (it is created).</param>
 public sealed record CreateApiKeyRequest(string? Name, string? Workspace);
 
 /// <summary>A new key. <paramref name="Key"/> is shown here only: store it now.</summary>

@@ -19,7 +19,7 @@ namespace Flowkit.Api.Cron;
 /// after a node crash, a restart mid-fire): the second finds the first's run. The run input says when the fire was
 /// scheduled and when it happened: <c>{scheduledAt, firedAt, trigger}</c>.
 /// </summary>
-internal sealed class CronFireJob(IServiceScopeFactory scopes, TriggerCatalog catalog, ILogger<CronFireJob> logger) : IJob
+internal sealed class CronFireJob(IServiceScopeFactory scopes, TriggerCatalog catalog, IngressMetrics metrics, ILogger<CronFireJob> logger) : IJob
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -69,6 +69,14 @@ internal sealed class CronFireJob(IServiceScopeFactory scopes, TriggerCatalog ca
         {
             // Archived or changed between the check above and the insert: the insert refused; no run.
             Log.CronStale(logger, name, workflowId);
+            return;
+        }
+
+        if (launched.OverQuota)
+        {
+            // Not lost silently: the fire is logged as refused (and counted), and the next fire tries again.
+            Log.CronOverQuota(logger, name, workflowId, scheduledAt, workflow.Workspace);
+            metrics.OverQuota("cron");
             return;
         }
 

@@ -20,6 +20,9 @@ public static class SchedulerServiceCollectionExtensions
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TriggerCatalog>();
         services.TryAddSingleton<CronSignal>();
+        // A fire refused by the workspace's run quota is counted (flowkit.runs.over_quota) as well as logged.
+        services.AddMetrics();
+        services.TryAddSingleton<Flowkit.Api.Ingress.IngressMetrics>();
         services.AddTransient<CronFireJob>();
         services.AddQuartz(q =>
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using Flowkit.Api.Problems;
+using Flowkit.Api.Triggers;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Flowkit.Persistence;
@@ -66,9 +67,12 @@ internal sealed class WebhookIngress(
     ExpressionEngine expressions,
     IOptions<IngressOptions> options,
     IngressMetrics metrics,
+    IOptions<RunQuotaOptions> quotas,
     TimeProvider time,
     ILogger<WebhookIngress> logger)
 {
+    private static readonly HeaderDictionary EmptyHeaders = [];
+
     public async Task<IResult> ReceiveAsync(string workspace, string key, HttpContext context, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -142,10 +146,11 @@ internal sealed class WebhookIngress(
             }
 
             // The signature covers the raw body as sent, byte order mark included.
-            if (!WebhookDelivery.SignatureMatches(request.Headers[WebhookDelivery.SignatureHeader], body, secret))
+            var check = WebhookDelivery.CheckSignature(
+                request.Headers[WebhookDelivery.SignatureHeader], body, secret, trigger.Signature, time.GetUtcNow(), settings.SignatureTolerance);
+            if (check != SignatureCheck.Valid)
             {
-                return Outcome("unauthorized", Problem(ProblemTypes.Unauthorized, "Unauthorized.", StatusCodes.Status401Unauthorized,
-                    $"This webhook needs the header {WebhookDelivery.SignatureHeader}: sha256=<hex HMAC-SHA256 of the raw body, keyed with the hook's secret>; it is missing or does not match."));
+                return Unauthorized(trigger, check, settings.SignatureTolerance);
             }
         }
 
@@ -168,7 +173,7 @@ internal sealed class WebhookIngress(
     {
         var workspace = target.Workflow.Workspace;
         var trigger = target.Trigger;
-        var scope = $"hook:{trigger.Key}";
+        var scope = WebhookDelivery.Scope(target.Workflow.Id, trigger.Key);
         var workspaceRate = Rate.Of(settings.WorkspaceLimit, settings.WorkspaceLimitPeriod, settings.EffectiveWorkspaceBurst);
         Rate? hookRate = trigger.Limit is { } limit ? Rate.Of(limit.Count, limit.Per) : null;
         var queue = trigger.Overflow == WebhookOverflow.Queue;
@@ -184,7 +189,7 @@ internal sealed class WebhookIngress(
                 redis.ServedWithoutRedis();
                 if (await launcher.FindAsync(workspace, scope, deliveryKey, CancellationToken.None) is { } earlier)
                 {
-                    return Accepted(context, earlier, null);
+                    return await IsCurrentAsync(target) ? Accepted(context, earlier, null) : null;
                 }
 
                 admission = localLimiter.Take(workspace, workspaceRate, hookRate is null ? null : $"{workspace}/{trigger.Key}", hookRate, queue, settings.MaxQueueDelay);
@@ -195,7 +200,7 @@ internal sealed class WebhookIngress(
                 switch (fast.Value.Kind)
                 {
                     case FastPathKind.Duplicate:
-                        return Accepted(context, new LaunchedRun(fast.Value.RunId, target.Version, true), null);
+                        return await IsCurrentAsync(target) ? Accepted(context, new LaunchedRun(fast.Value.RunId, target.Version, true), null) : null;
                     case FastPathKind.Claimed:
                         // Claimed by a delivery that is still committing, or that crashed before it could: PostgreSQL
                         // decides. It took its tokens already, so this one takes none.
@@ -228,6 +233,23 @@ internal sealed class WebhookIngress(
                 return null;
             }
 
+            if (launched.OverQuota)
+            {
+                if (fast is { Kind: FastPathKind.Fresh })
+                {
+                    redis.Release(workspace, scope, deliveryKey);
+                }
+
+                Log.RunQuotaExceeded(logger, workspace, quotas.Value.For(workspace), target.Workflow.Name, $"webhook {trigger.Key}");
+                metrics.OverQuota("webhook");
+                return Outcome("over_quota", RunQuotaAnswer.TooMany(context, quotas.Value, workspace));
+            }
+
+            if (launched.Duplicate && !await IsCurrentAsync(target))
+            {
+                return null;
+            }
+
             redis.Remember(workspace, scope, deliveryKey, launched.RunId);
             return Accepted(context, launched, launched.Duplicate ? null : notBefore);
         }
@@ -242,31 +264,66 @@ internal sealed class WebhookIngress(
         }
     }
 
+    /// <summary>
+    /// The delivery key (docs/ingress.md section 2): the trigger's <c>dedupe</c> expression first; then, only for an
+    /// unsigned hook, the <c>Idempotency-Key</c> header; then the SHA-256 of the body. A signed hook's key comes from
+    /// signed bytes only: the header is not covered by the signature, so a replayed body with a new header value
+    /// must not become a new delivery, and a forged header must not make a future genuine delivery a "duplicate"
+    /// (issue 19). For the same reason its <c>dedupe</c> expression sees the body, with empty headers and query.
+    /// </summary>
     private (string? Key, string? Problem) DeliveryKey(HttpRequest request, WebhookTrigger trigger, ReadOnlySpan<byte> body, byte[] input, HookTarget target)
     {
-        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length > 0)
-        {
-            return WebhookDelivery.CheckIdempotencyKey(idempotencyKey) is { } problem ? (null, problem) : (WebhookDelivery.KeyFromHeader(idempotencyKey), null);
-        }
-
+        var signed = trigger.Secret is not null;
         if (trigger.Dedupe is not null)
         {
             try
             {
-                if (WebhookDelivery.KeyFromExpression(expressions, trigger.Dedupe, input, target.Workflow.Name, target.Version) is { } key)
+                var scope = signed ? WebhookDelivery.BuildInput(body, EmptyHeaders, QueryCollection.Empty) : input;
+                if (WebhookDelivery.KeyFromExpression(expressions, trigger.Dedupe, scope, target.Workflow.Name, target.Version) is { } key)
                 {
                     return (key, null);
                 }
             }
             catch (ExpressionException ex)
             {
-                // Never lose a delivery to a dedupe expression that does not fit it: fall back to the body's hash.
+                // Never lose a delivery to a dedupe expression that does not fit it: fall back to the next key.
                 Log.DedupeExpressionFailed(logger, trigger.Key, ex);
             }
         }
 
+        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+        if (!signed && idempotencyKey.Length > 0)
+        {
+            return WebhookDelivery.CheckIdempotencyKey(idempotencyKey) is { } problem ? (null, problem) : (WebhookDelivery.KeyFromHeader(idempotencyKey), null);
+        }
+
         return (WebhookDelivery.KeyFromBody(body), null);
+    }
+
+    /// <summary>
+    /// Whether a (possibly cached) hook still belongs to a live workflow's latest version. A new run's insert checks
+    /// this itself; a duplicate answer asks here (one primary-key lookup, off the hot path of new deliveries), so a
+    /// hook cached from a just-archived workflow cannot answer "duplicate" for the workflow that took its key over.
+    /// </summary>
+    private Task<bool> IsCurrentAsync(HookTarget target) =>
+        db.Workflows.AsNoTracking().AnyAsync(
+            w => w.Id == target.Workflow.Id && w.LatestVersion == target.Version && w.ArchivedAt == null, CancellationToken.None);
+
+    private IResult Unauthorized(WebhookTrigger trigger, SignatureCheck check, TimeSpan tolerance)
+    {
+        var scheme = trigger.Signature == WebhookSignature.Timestamped
+            ? "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">"
+            : "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\"> or sha256=<hex HMAC-SHA256 of the raw body>";
+        var detail = check switch
+        {
+            SignatureCheck.OutsideTolerance =>
+                $"The signature's time t is more than {tolerance.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s away from now: a delivery is accepted only while it is fresh, so a captured one cannot be replayed. Sign each delivery when sending it.",
+            SignatureCheck.TimestampRequired =>
+                $"Webhook '{trigger.Key}' requires the timestamped signature: {WebhookDelivery.SignatureHeader}: {scheme}, keyed with the hook's secret.",
+            _ => $"This webhook needs the header {WebhookDelivery.SignatureHeader}: {scheme}, keyed with the hook's secret; it is missing or does not match.",
+        };
+        return Outcome(check == SignatureCheck.OutsideTolerance ? "stale_signature" : "unauthorized",
+            Problem(ProblemTypes.Unauthorized, "Unauthorized.", StatusCodes.Status401Unauthorized, detail));
     }
 
     private JsonHttpResult<HookAccepted> Accepted(HttpContext context, LaunchedRun run, DateTimeOffset? startsAt)

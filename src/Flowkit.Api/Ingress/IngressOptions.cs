@@ -29,8 +29,27 @@ public sealed class IngressOptions
     /// </summary>
     public TimeSpan HookCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long Redis remembers a delivery's key (the fast path); PostgreSQL keeps the key row for good.</summary>
+    /// <summary>
+    /// The deduplication window: how long a run request key (webhook delivery, <c>Idempotency-Key</c> of a manual
+    /// run, cron fire) is remembered. Redis keys expire after it; <see cref="RunRequestPruner"/> deletes older
+    /// <c>run_requests</c> rows. A request repeated later starts a new run. At least twice
+    /// <see cref="SignatureTolerance"/>, so a timestamped delivery replayed while its signature is still fresh is
+    /// always recognised.
+    /// </summary>
     public TimeSpan DedupeRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How far the time <c>t</c> of a timestamped signature may be from now, either way (clock skew and delivery
+    /// delay). Older or newer deliveries answer 401, so a captured delivery cannot be replayed later. Default 5 minutes.
+    /// </summary>
+    public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often each API process deletes <c>run_requests</c> rows older than <see cref="DedupeRetention"/>. Default 1 minute.</summary>
+    public TimeSpan RunRequestPruneInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Rows deleted per statement when pruning (small batches keep each transaction and its locks short).</summary>
+    [Range(1, 100_000)]
+    public int RunRequestPruneBatch { get; set; } = 1000;
 
     /// <summary>
     /// With <c>overflow: queue</c>, the furthest ahead a run may be scheduled to start; a request that would wait

@@ -1,6 +1,7 @@
 using Flowkit.Api.Ingress;
 using Flowkit.Api.Triggers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -10,6 +11,7 @@ public static class IngressServiceCollectionExtensions
     public static IServiceCollection AddFlowkitIngress(this IServiceCollection services)
     {
         services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngressOptions>, IngressOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton<IngressMetrics>();
         services.TryAddSingleton<TriggerCatalog>();
@@ -20,6 +22,8 @@ public static class IngressServiceCollectionExtensions
         services.TryAddSingleton<RedisIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisIngress>());
         services.AddScoped<WebhookIngress>();
+        services.TryAddSingleton<RunRequestPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunRequestPruner>());
         return services;
     }
 }

@@ -29,6 +29,15 @@ internal static partial class Log
     [LoggerMessage(1708, LogLevel.Error, "The stored definition of workflow {WorkflowId} version {Version} does not compile; its triggers are ignored")]
     public static partial void DefinitionBroken(ILogger logger, Guid workflowId, int version);
 
+    [LoggerMessage(1709, LogLevel.Information, "Pruned {Count} run request keys older than the deduplication window ({Retention})")]
+    public static partial void RunRequestsPruned(ILogger logger, long count, TimeSpan retention);
+
+    [LoggerMessage(1710, LogLevel.Warning, "Pruning run request keys failed (PostgreSQL unavailable?); retrying at the next interval")]
+    public static partial void RunRequestPruneFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1711, LogLevel.Warning, "Workspace '{Workspace}' is at its quota of {Quota} runs in flight; a run of workflow '{Workflow}' was refused ({Trigger})")]
+    public static partial void RunQuotaExceeded(ILogger logger, string workspace, long quota, string workflow, string trigger);
+
     [LoggerMessage(1720, LogLevel.Information, "Cron scheduler {InstanceId} started (Quartz, clustered on PostgreSQL)")]
     public static partial void SchedulerStarted(ILogger logger, string instanceId);
 
@@ -46,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(1725, LogLevel.Information, "Cron trigger {Trigger} of workflow {WorkflowId} fired but the workflow no longer has it (archived or changed); no run")]
     public static partial void CronStale(ILogger logger, string trigger, Guid workflowId);
+
+    [LoggerMessage(1726, LogLevel.Warning, "Cron trigger {Trigger} of workflow {WorkflowId} fired for {ScheduledAt:O} but workspace '{Workspace}' is at its quota of runs in flight; no run for this fire")]
+    public static partial void CronOverQuota(ILogger logger, string trigger, Guid workflowId, DateTimeOffset scheduledAt, string workspace);
 }

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
 using Microsoft.AspNetCore.Http;
 
@@ -115,36 +117,119 @@ internal static partial class WebhookDelivery
     }
 
     /// <summary>
-    /// True when <paramref name="header"/> is <c>sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> under
-    /// <paramref name="secret"/>, compared in constant time.
+    /// Checks <c>X-Flowkit-Signature</c> against the raw <paramref name="body"/>, in constant time. Two schemes:
+    /// the timestamped <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "&lt;t&gt;.&lt;raw body&gt;"&gt;</c> (several
+    /// <c>v1</c> may be given, for a secret being rotated), valid while <c>t</c> is within <paramref name="tolerance"/>
+    /// of <paramref name="now"/>; and, unless <paramref name="required"/> is <see cref="WebhookSignature.Timestamped"/>,
+    /// the plain <c>sha256=&lt;hex HMAC-SHA256 of the raw body&gt;</c> that senders like GitHub use.
     /// </summary>
-    public static bool SignatureMatches(string? header, ReadOnlySpan<byte> body, string secret)
+    public static SignatureCheck CheckSignature(
+        string? header, ReadOnlySpan<byte> body, string secret, WebhookSignature required, DateTimeOffset now, TimeSpan tolerance)
     {
-        if (header is null || !header.StartsWith(SignaturePrefix, StringComparison.OrdinalIgnoreCase))
+        ArgumentNullException.ThrowIfNull(secret);
+        if (string.IsNullOrWhiteSpace(header))
         {
-            return false;
+            return SignatureCheck.Missing;
         }
 
-        var hex = header.AsSpan(SignaturePrefix.Length).Trim();
-        if (hex.Length != HMACSHA256.HashSizeInBytes * 2)
+        var text = header.Trim();
+        if (text.StartsWith(SignaturePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            if (required == WebhookSignature.Timestamped)
+            {
+                return SignatureCheck.TimestampRequired;
+            }
+
+            Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
+            return HexEquals(text.AsSpan(SignaturePrefix.Length).Trim(), expected) ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+        }
+
+        long? timestamp = null;
+        var candidates = new List<string>(1);
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                return SignatureCheck.Mismatch;
+            }
+
+            var name = part[..equals].Trim();
+            var value = part[(equals + 1)..].Trim();
+            if (name == "t")
+            {
+                if (timestamp is not null || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+                {
+                    return SignatureCheck.Mismatch;
+                }
+
+                timestamp = seconds;
+            }
+            else if (name == "v1")
+            {
+                candidates.Add(value);
+            }
+
+            // Other names (future schemes) are ignored, so a sender can send old and new signatures side by side.
+        }
+
+        if (timestamp is null || candidates.Count == 0)
+        {
+            return SignatureCheck.Mismatch;
+        }
+
+        // The HMAC first, so an unsigned guess learns nothing about the clock; then the window.
+        Span<byte> signed = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        TimestampedHmac(body, secret, timestamp.Value, signed);
+        var matched = false;
+        foreach (var candidate in candidates)
+        {
+            matched |= HexEquals(candidate, signed);
+        }
+
+        if (!matched)
+        {
+            return SignatureCheck.Mismatch;
+        }
+
+        var age = now.ToUnixTimeSeconds() - timestamp.Value;
+        return Math.Abs(age) > (long)Math.Ceiling(tolerance.TotalSeconds) ? SignatureCheck.OutsideTolerance : SignatureCheck.Valid;
+    }
+
+    /// <summary>The value of <c>X-Flowkit-Signature</c> for <paramref name="body"/> in the plain scheme (for senders and tests).</summary>
+    public static string Sign(ReadOnlySpan<byte> body, string secret) =>
+        SignaturePrefix + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    /// <summary>The value of <c>X-Flowkit-Signature</c> for <paramref name="body"/> sent at <paramref name="at"/>, timestamped scheme.</summary>
+    public static string SignTimestamped(ReadOnlySpan<byte> body, string secret, DateTimeOffset at)
+    {
+        var seconds = at.ToUnixTimeSeconds();
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        TimestampedHmac(body, secret, seconds, mac);
+        return string.Create(CultureInfo.InvariantCulture, $"t={seconds},v1={Convert.ToHexStringLower(mac)}");
+    }
+
+    private static void TimestampedHmac(ReadOnlySpan<byte> body, string secret, long seconds, Span<byte> destination)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
+        hmac.AppendData(Encoding.ASCII.GetBytes(seconds.ToString(CultureInfo.InvariantCulture) + "."));
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(destination);
+    }
+
+    private static bool HexEquals(ReadOnlySpan<char> hex, ReadOnlySpan<byte> expected)
+    {
+        if (hex.Length != expected.Length * 2)
         {
             return false;
         }
 
         Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (Convert.FromHexString(hex, given, out _, out var written) != OperationStatus.Done || written != given.Length)
-        {
-            return false;
-        }
-
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
-        return CryptographicOperations.FixedTimeEquals(given, expected);
+        return Convert.FromHexString(hex, given, out _, out var written) == OperationStatus.Done
+            && written == expected.Length
+            && CryptographicOperations.FixedTimeEquals(given[..written], expected);
     }
-
-    /// <summary>The value of <c>X-Flowkit-Signature</c> for <paramref name="body"/> (for senders and tests).</summary>
-    public static string Sign(ReadOnlySpan<byte> body, string secret) =>
-        SignaturePrefix + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>The secret name a trigger's <c>secret</c> template reads, or null when it is not a plain reference.</summary>
     public static string? SecretName(string template)
@@ -230,6 +315,12 @@ internal static partial class WebhookDelivery
     /// <summary>Validates an <c>Idempotency-Key</c> header; null when acceptable, else the problem.</summary>
     public static string? CheckIdempotencyKey(string key) =>
         key.Length > MaxIdempotencyKeyLength ? $"The Idempotency-Key header is longer than {MaxIdempotencyKeyLength} characters." : null;
+
+    /// <summary>
+    /// Where a hook's delivery keys are unique (<c>run_requests.scope</c> and the Redis key): the workflow and the hook
+    /// key, so a new workflow that reuses an archived workflow's hook key starts from no deliveries (issue 19).
+    /// </summary>
+    public static string Scope(Guid workflowId, string hookKey) => $"hook:{workflowId:N}:{hookKey}";
 
     /// <summary>The delivery key from an <c>Idempotency-Key</c> header.</summary>
     public static string KeyFromHeader(string idempotencyKey) => "idem:" + idempotencyKey;

@@ -108,7 +108,8 @@ internal static class FlowkitOpenApi
                 ("secret", Text("HMAC secret, usually {{ secrets.name }}.")),
                 ("dedupe", Text("Expression giving the duplicate-detection key.")),
                 ("limit", Text("Rate limit, like 50/s or 100/m.")),
-                ("overflow", Enum("reject", "queue")))),
+                ("overflow", Enum("reject", "queue")),
+                ("signature", Enum("any", "timestamped")))),
             ("cron", Object(
                 "Starts a run on a schedule (Quartz syntax).",
                 ("expression", Text()),

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Flowkit.Api.Runs;
 
@@ -21,7 +22,8 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously.");
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously. 429 with Retry-After when the workspace is at its quota of runs in flight.");
         routes.MapGet("/api/v1/runs", ListAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -43,6 +45,8 @@ public static class RunsApi
         HttpContext context,
         FlowkitDbContext db,
         RunLauncher launcher,
+        IOptions<RunQuotaOptions> quotas,
+        Ingress.IngressMetrics metrics,
         CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
@@ -71,6 +75,12 @@ public static class RunsApi
         }
 
         var launched = await launcher.StartAsync(workflow, version, input, $"workflow:{workflow.Id}", key.Length == 0 ? null : key, cancellationToken);
+        if (launched.OverQuota)
+        {
+            metrics.OverQuota("api");
+            return Triggers.RunQuotaAnswer.TooMany(context, quotas.Value, workspace);
+        }
+
         context.Response.Headers["Location"] = $"/api/v1/runs/{launched.RunId}";
         return TypedResults.Accepted($"/api/v1/runs/{launched.RunId}", new StartRunResponse(launched.RunId, "pending", launched.Version, launched.Duplicate));
     }

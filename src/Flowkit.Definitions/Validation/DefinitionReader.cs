@@ -18,7 +18,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly string[] HttpWithKeys = ["method", "url", "headers", "body", "expectedStatuses"];
     internal static readonly string[] NotifyWithKeys = ["url", "text"];
     internal static readonly string[] ScriptWithKeys = ["code"];
-    internal static readonly string[] WebhookKeys = ["key", "secret", "dedupe", "limit", "overflow"];
+    internal static readonly string[] WebhookKeys = ["key", "secret", "dedupe", "limit", "overflow", "signature"];
     internal static readonly string[] CronKeys = ["expression", "timezone"];
     internal static readonly string[] ConcurrencyKeys = ["limit"];
     internal static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
@@ -284,9 +284,31 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             }
         }
 
+        // Issue 19: a hook may require the timestamped signature (replay-safe); it needs a secret to sign with.
+        var signature = WebhookSignature.Any;
+        if (settings.TryGetValue("signature", out var signatureValue) && ExpectString(signatureValue, "'signature'", out var signatureText))
+        {
+            switch (signatureText)
+            {
+                case "any":
+                    break;
+                case "timestamped":
+                    signature = WebhookSignature.Timestamped;
+                    break;
+                default:
+                    Error(signatureValue.Path, $"'signature' must be 'timestamped' (only 't=<unix time>,v1=<HMAC of \"<t>.<body>\">' is accepted) or 'any' (that or 'sha256=<HMAC of the body>'), not '{signatureText}'.");
+                    break;
+            }
+
+            if (!settings.ContainsKey("secret"))
+            {
+                Error(signatureValue.Path, "'signature' needs 'secret': a hook is signed with a secret, like secret: \"{{ secrets.billing_hook }}\".");
+            }
+        }
+
         if (key is not null)
         {
-            Triggers.Add(new WebhookTrigger(key, secret, dedupe, limit, overflow));
+            Triggers.Add(new WebhookTrigger(key, secret, dedupe, limit, overflow, signature));
         }
     }
 

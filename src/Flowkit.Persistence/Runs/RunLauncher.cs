@@ -6,6 +6,7 @@ using Flowkit.Persistence.Workflows;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,7 +20,10 @@ namespace Flowkit.Persistence.Runs;
 /// With <see cref="LaunchOptions.RequireLatest"/>: the workflow was archived or has a newer version, so nothing was
 /// stored; look the trigger up again.
 /// </param>
-public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate, bool Stale = false);
+/// <param name="OverQuota">
+/// The workspace has as many runs in flight as its quota (<see cref="RunQuotaOptions"/>) allows: nothing was stored.
+/// </param>
+public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate, bool Stale = false, bool OverQuota = false);
 
 /// <summary>How <see cref="RunLauncher"/> starts a run.</summary>
 /// <param name="NotBefore">The run stays pending until this time (a queued webhook); null or past: start now.</param>
@@ -47,9 +51,21 @@ public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFi
 /// costs a transaction, a second round trip for the commit and the change tracker). The columns are those of the
 /// EF model (<see cref="FlowkitDbContext"/>); the outbox row is the one <c>EfOutbox</c> writes for a send or a
 /// schedule to the run saga, and the relay is woken after the commit as <c>OutboxCommitInterceptor</c> would.
+/// <para>
+/// The workspace's quota of runs in flight is checked by the batch's first statement (<c>flowkit_require_run_quota</c>
+/// of migration <c>20261203000502_RunsInFlightQuota</c>, which reads a trigger-kept count): over it, the batch stores
+/// nothing and the caller gets <see cref="LaunchedRun.OverQuota"/>. Concurrent launches each see the count before
+/// the others commit, so the quota can be passed by as many launches as commit at the same moment.
+/// </para>
 /// </remarks>
-public sealed class RunLauncher(FlowkitDbContext db, OutboxSignal signal, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time)
+public sealed class RunLauncher(
+    FlowkitDbContext db, OutboxSignal signal, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time, IOptions<RunQuotaOptions> quotas)
 {
+    /// <summary>The SQLSTATE <c>flowkit_require_run_quota</c> raises.</summary>
+    private const string OverQuotaState = "FKQ01";
+
+    private const string RequireQuota = "SELECT flowkit_require_run_quota($1, $2)";
+
     private const string InsertRunValues = """
         INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at)
         VALUES ($1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7)
@@ -111,6 +127,12 @@ public sealed class RunLauncher(FlowkitDbContext db, OutboxSignal signal, Flowki
                 batch.Transaction = (NpgsqlTransaction)transaction.GetDbTransaction();
             }
 
+            var quota = quotas.Value.For(workflow.Workspace);
+            if (quota > 0)
+            {
+                Add(batch, RequireQuota, Text(workflow.Workspace), new NpgsqlParameter { Value = (long)quota, NpgsqlDbType = NpgsqlDbType.Bigint });
+            }
+
             Add(batch, options.RequireLatest ? InsertRunIfLatest : InsertRunValues,
                 Uuid(runId), Text(workflow.Workspace), Uuid(workflow.Id), Text(workflow.Name),
                 new NpgsqlParameter { Value = version, NpgsqlDbType = NpgsqlDbType.Integer },
@@ -142,6 +164,13 @@ public sealed class RunLauncher(FlowkitDbContext db, OutboxSignal signal, Flowki
             // A concurrent request with the same key committed first: it started the run; this one is its duplicate.
             return await FindAsync(workflow.Workspace, scope!, key, cancellationToken)
                 ?? throw new InvalidOperationException($"Request key '{key}' collided but its run cannot be found.", ex);
+        }
+        catch (PostgresException ex) when (ex.SqlState == OverQuotaState)
+        {
+            // A repeated request is answered with its first run even at the quota (the key may not have been looked
+            // up first); only a new run is refused.
+            return (key is null ? null : await FindAsync(workflow.Workspace, scope!, key, cancellationToken))
+                ?? new LaunchedRun(Guid.Empty, version, false, OverQuota: true);
         }
         catch (PostgresException ex) when (options.RequireLatest && ex is { SqlState: PostgresErrorCodes.ForeignKeyViolation, TableName: "run_events" })
         {
