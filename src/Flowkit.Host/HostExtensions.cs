@@ -1,4 +1,5 @@
 using Flowkit.Api.Health;
+using Flowkit.Host.Observability;
 using Flowkit.Persistence;
 using MassTransit;
 
@@ -13,6 +14,7 @@ internal static class HostExtensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(options);
+        builder.AddFlowkitObservability(options);
 
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
@@ -87,6 +89,7 @@ internal static class HostExtensions
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
         app.MapFlowkitHealth();
+        app.MapFlowkitObservability(options);
         if (options.Has(Roles.Api))
         {
             app.UseExceptionHandler();
