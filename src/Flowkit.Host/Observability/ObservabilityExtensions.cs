@@ -94,6 +94,13 @@ internal static class ObservabilityExtensions
             : !builder.Environment.IsDevelopment();
         if (!json)
         {
+            // A terminal is not a log store: one line per lifecycle event would drown everything else (and slow the
+            // benchmark, which runs in Development). Configuration can still turn them on.
+            if (builder.Configuration[$"Logging:LogLevel:{RunTimelineTelemetry.Category}"] is null)
+            {
+                builder.Logging.AddFilter(RunTimelineTelemetry.Category, LogLevel.Warning);
+            }
+
             return;
         }
 

@@ -11,7 +11,10 @@ namespace Flowkit.Host.Observability;
 /// </summary>
 internal sealed class RunTimelineTelemetry(RunMetrics metrics, IRunStore store, ILoggerFactory loggers) : IRunTimelineObserver
 {
-    private readonly ILogger _logger = loggers.CreateLogger("Flowkit.Timeline");
+    /// <summary>The logger category of the lifecycle lines.</summary>
+    public const string Category = "Flowkit.Timeline";
+
+    private readonly ILogger _logger = loggers.CreateLogger(Category);
     private RunPlan? _plan;
 
     public void Appended(RunState run, IReadOnlyList<RunLifecycleEvent> events)
