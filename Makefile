@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status build test test-unit test-integration run bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools build test test-unit test-integration run bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,8 +27,11 @@ services-status: ## Show which private services are running
 build: ## Build the solution (warnings are errors)
 	dotnet build Flowkit.sln $(DOTNET_FLAGS) -c Debug
 
-test: services-up build ## Services up, build, run every test
+test: services-up observability-tools build ## Services up, build, run every test
 	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build
+
+observability-tools: ## Install prometheus and promtool (Debian package) for the rule checks and the Prometheus test
+	@bash deploy/prometheus/install.sh
 
 test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Definitions.Tests --no-build

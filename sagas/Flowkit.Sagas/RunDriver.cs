@@ -12,7 +12,7 @@ namespace Flowkit.Sagas;
 /// inside the transaction that holds the run's lock. Used by the run saga's activities; scoped per message.
 /// Every handler first checks state: a message for an attempt that is not the current one changes nothing.
 /// </summary>
-public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time, IOptions<EngineOptions> options)
+public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time, IOptions<EngineOptions> options, IEnumerable<IRunTimelineObserver> observers)
 {
     private const string RetryTimer = TimerKinds.Retry;
     private const string DelayTimer = TimerKinds.Delay;
@@ -561,6 +561,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
     public void PublishTimeline(RunState run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        foreach (var observer in observers) { observer.Appended(run, _timeline); } // metrics and logs (docs/observability.md)
         if (_timeline.Count == 0 || !_options.PublishLifecycleEvents)
         {
             _timeline.Clear();

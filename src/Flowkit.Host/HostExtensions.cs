@@ -2,6 +2,7 @@ using Flowkit.Api.Health;
 using Flowkit.Api.Ops;
 using Flowkit.Contracts;
 using Flowkit.Host.Transport;
+using Flowkit.Host.Observability;
 using Flowkit.Persistence;
 using MassTransit;
 using MassTransit.Middleware;
@@ -17,6 +18,7 @@ internal static class HostExtensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(options);
+        builder.AddFlowkitObservability(options);
 
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
@@ -115,6 +117,7 @@ internal static class HostExtensions
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
         app.MapFlowkitHealth();
+        app.MapFlowkitObservability(options);
         if (options.Has(Roles.Api))
         {
             app.UseExceptionHandler();
