@@ -1,8 +1,8 @@
 using Flowkit.Api.Health;
 using Flowkit.Api.Ops;
 using Flowkit.Contracts;
-using Flowkit.Host.Transport;
 using Flowkit.Host.Observability;
+using Flowkit.Host.Transport;
 using Flowkit.Persistence;
 using MassTransit;
 using MassTransit.Middleware;
