@@ -77,7 +77,7 @@ internal sealed class SizeGuards
 
     /// <summary>JSON text of <paramref name="value"/> as <c>JSON.stringify</c> makes it, refused before it outgrows the limit.</summary>
     public JsValue Serialize(JsValue value) =>
-        new Jint.Native.Json.JsonSerializer(_engine).Serialize(value, Counter(JsValue.Undefined, JsValue.Undefined, out _), JsValue.Undefined);
+        new Jint.Native.Json.JsonSerializer(_engine).Serialize(value, Counter(JsValue.Undefined, JsValue.Undefined), JsValue.Undefined);
 
     /// <summary>Throws the limit error when a string of <paramref name="length"/> characters would be too long.</summary>
     public void Check(long length, string what)
@@ -250,42 +250,37 @@ internal sealed class SizeGuards
         var value = Arg(arguments, 0);
         var replacer = Arg(arguments, 1);
         var space = Arg(arguments, 2);
-        var counter = Counter(replacer, space, out var dryRun);
-        if (dryRun)
-        {
-            // An array replacer picks and orders keys, which a replacer function cannot reproduce: measure first
-            // with a function that keeps the same keys, then let the built-in write it.
-            _stringify.Call(thisObject, [value, counter, space]);
-            return _stringify.Call(thisObject, [value, replacer, space]);
-        }
-
-        return _stringify.Call(thisObject, [value, counter, space]);
+        return _stringify.Call(thisObject, [value, Counter(replacer, space), space]);
     }
 
     /// <summary>
     /// A replacer function that JSON.stringify calls for every key and value it writes (after toJSON), which adds
     /// up an upper bound of the text so far and stops the serialisation once it would pass the limit. It calls the
-    /// user's replacer function first, or keeps only the keys of the user's replacer array.
+    /// user's replacer function first; for a replacer array (the keys to write, in their order) it hands the built-in
+    /// a copy of each object with just those keys in that order, so every value is still counted exactly once.
     /// </summary>
-    private ClrFunction Counter(JsValue replacer, JsValue space, out bool dryRun)
+    private ClrFunction Counter(JsValue replacer, JsValue space)
     {
         var userFunction = replacer.IsCallable() ? replacer : null;
-        HashSet<string>? allowed = null;
+        List<string>? allowed = null;
         if (userFunction is null && replacer is ObjectInstance list && list.IsArray())
         {
-            allowed = new HashSet<string>(StringComparer.Ordinal);
+            allowed = [];
             var count = TypeConverter.ToLength(list.Get("length"));
             for (ulong i = 0; i < count; i++)
             {
                 var item = list.Get(i);
                 if (item.IsString() || item.IsNumber() || item.IsStringObject() || item.IsNumberObject())
                 {
-                    allowed.Add(TypeConverter.ToString(item));
+                    var key = TypeConverter.ToString(item);
+                    if (!allowed.Contains(key))
+                    {
+                        allowed.Add(key);
+                    }
                 }
             }
         }
 
-        dryRun = allowed is not null;
         var gap = GapLength(space);
         var depths = new Dictionary<ObjectInstance, int>(ReferenceEqualityComparer.Instance);
         long total = 0;
@@ -295,14 +290,19 @@ internal sealed class SizeGuards
             var value = Arg(args, 1);
             var holderObject = holder as ObjectInstance;
             var inArray = holderObject?.IsArray() == true;
-            if (allowed is not null && holderObject is not null && !inArray && depths.Count > 0 && !allowed.Contains(key))
-            {
-                return JsValue.Undefined;
-            }
-
             if (userFunction is not null)
             {
                 value = userFunction.Call(holder, [key, value]);
+            }
+            else if (allowed is not null && value is ObjectInstance source && IsPlainForJson(source))
+            {
+                var picked = new JsObject(_engine);
+                foreach (var name in allowed)
+                {
+                    picked.CreateDataProperty(name, source.Get(name));
+                }
+
+                value = picked;
             }
 
             var depth = holderObject is not null && depths.TryGetValue(holderObject, out var d) ? d + 1 : 1;
@@ -330,6 +330,11 @@ internal sealed class SizeGuards
             return value;
         }, 2, PropertyFlag.Configurable);
     }
+
+    // Written as {...} by JSON.stringify: not an array, function or boxed primitive.
+    private static bool IsPlainForJson(ObjectInstance value) =>
+        !value.IsArray() && !value.IsCallable() && !value.IsStringObject() && !value.IsNumberObject()
+        && value.GetType().Name is not ("BooleanInstance" or "BigIntInstance");
 
     private static int GapLength(JsValue space)
     {

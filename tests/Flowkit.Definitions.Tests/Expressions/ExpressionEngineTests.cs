@@ -296,6 +296,14 @@ public sealed class ExpressionEngineTests
         act.Should().Throw<System.ComponentModel.DataAnnotations.ValidationException>();
     }
 
+    [Fact]
+    public void Constructor_StringLimitOverAQuarterOfTheMemoryLimit_ThrowsNamingTheSetting()
+    {
+        var act = () => new ExpressionEngine(new ExpressionOptions { MemoryLimitBytes = 16L * 1024 * 1024, MaxStringLength = 5 * 1024 * 1024 });
+
+        act.Should().Throw<System.ComponentModel.DataAnnotations.ValidationException>().WithMessage("*Flowkit:Expressions:MaxStringLength*");
+    }
+
     private static JsonElement Json(string json)
     {
         using var document = JsonDocument.Parse(json);

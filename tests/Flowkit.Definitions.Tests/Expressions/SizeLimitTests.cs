@@ -26,6 +26,7 @@ public sealed class SizeLimitTests
         "JSON.stringify(Array(100000).fill('x'.repeat(1000)))",
         "JSON.stringify({ a: Array(100000).fill('x'.repeat(1000)) }, null, 2)",
         "JSON.stringify(Array(100000).fill('x'.repeat(1000)), (k, v) => v)",
+        "JSON.stringify({ a: Array(100000).fill('x'.repeat(1000)), b: 1 }, ['b', 'a'])",
         "''.concat(...Array(100000).fill('x'.repeat(1000)))",
         "String.raw({ raw: Array(100000).fill('x'.repeat(1000)) })",
         "'x'.repeat(100000).replaceAll('x', 'y'.repeat(1000))",
@@ -121,6 +122,7 @@ public sealed class SizeLimitTests
     [InlineData("return String.raw`a${1}b${2}c` + '|' + String.raw({ raw: ['x', 'y'] }, 7, 8);", "a1b2c|x7y")]
     [InlineData("return JSON.stringify({ b: [1, 'two', null, true], a: { c: new String('s') } }, null, 2);", "{\n  \"b\": [\n    1,\n    \"two\",\n    null,\n    true\n  ],\n  \"a\": {\n    \"c\": \"s\"\n  }\n}")]
     [InlineData("return JSON.stringify({ b: 1, a: 2, c: { a: 3, d: 4 } }, ['a', 'c']);", "{\"a\":2,\"c\":{\"a\":3}}")]
+    [InlineData("let n = 0; return JSON.stringify({ get a() { return ++n; }, b: { a: 'x', c: 2 } }, ['b', 'a', 'a']) + n;", "{\"b\":{\"a\":\"x\"},\"a\":1}1")]
     [InlineData("return JSON.stringify({ a: 1, b: 'x' }, (k, v) => typeof v === 'number' ? v * 10 : v);", "{\"a\":10,\"b\":\"x\"}")]
     [InlineData("return JSON.stringify({ toJSON() { return [1]; } }) + JSON.stringify('q') + JSON.stringify(undefined);", "[1]\"q\"undefined")]
     [InlineData("return 'a-b-c'.replaceAll('-', '+') + '|' + 'a-b'.replace(/(\\w)-(\\w)/, '$2$1$$$&') + '|' + 'abc'.replace(/(?<x>b)/g, '[$<x>$`$\\']');", "a+b+c|ba$a-b|a[bac]c")]
