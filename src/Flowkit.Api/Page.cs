@@ -51,6 +51,25 @@ internal static class Page
         return false;
     }
 
+    /// <summary>A cursor over a position (a sequence number, a step's index) for lists in ascending order of it.</summary>
+    public static string WritePositionCursor(long position) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"p:{position}")));
+
+    public static bool TryReadPositionCursor(string cursor, out long position)
+    {
+        position = 0;
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            return text.StartsWith("p:", StringComparison.Ordinal)
+                && long.TryParse(text.AsSpan(2), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out position);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public static string WriteCursor(DateTimeOffset at, Guid id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at.UtcTicks}:{id:N}")));
 

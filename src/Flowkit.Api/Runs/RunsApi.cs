@@ -12,9 +12,15 @@ using Microsoft.Extensions.Options;
 
 namespace Flowkit.Api.Runs;
 
-/// <summary>Runs: start one, read one.</summary>
+/// <summary>Runs: start one, read one, page through its steps and its timeline.</summary>
 public static class RunsApi
 {
+    /// <summary>
+    /// Steps shown inside <c>GET /api/v1/runs/{id}</c>, in definition order; a run with more (up to
+    /// Flowkit:Limits:MaxSteps) gives the rest through <c>GET /api/v1/runs/{id}/steps</c>, so one read stays bounded.
+    /// </summary>
+    public const int InlineSteps = 100;
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/workflows/{name}/runs", StartAsync)
@@ -31,11 +37,19 @@ public static class RunsApi
         routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The run's timeline, in order.");
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("The run's timeline, oldest first; page with limit (1 to 500, default 50) and cursor.")
+            .WithDescription("A page of events in order of their sequence; nextCursor is null on the last page so far. A run still going adds events after it: ask again with the last cursor to follow it.");
+        routes.MapGet("/api/v1/runs/{id:guid}/steps", StepsAsync)
+            .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("The run's steps in definition order, each with its attempts; page with limit (1 to 500, default 50) and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}", GetAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("A run with every step: status, attempts, output, error, times.");
+            .WithSummary("A run with its first 100 steps (status, attempts, output, error, times); stepCount says how many it has.")
+            .WithDescription("A run with more than 100 steps gives stepsNextCursor: pass it as cursor to GET /api/v1/runs/{id}/steps for the rest.");
         return routes;
     }
 
@@ -115,17 +129,58 @@ public static class RunsApi
         return page is null ? Page.BadCursor() : TypedResults.Ok(page);
     }
 
-    internal static async Task<Results<Ok<IReadOnlyList<RunEventResponse>>, ProblemHttpResult>> EventsAsync(
-        Guid id, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<Page<RunEventResponse>>, ProblemHttpResult>> EventsAsync(
+        Guid id, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
     {
+        if (Page.CheckLimit(limit, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var after = 0L;
+        if (cursor is not null && !Page.TryReadPositionCursor(cursor, out after))
+        {
+            return Page.BadCursor();
+        }
+
         var workspace = Workspaces.Of(context);
         if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
         {
             return Problems.Problems.NotFound($"There is no run {id}.");
         }
 
-        var events = await db.RunEvents.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<RunEventResponse>>(events.Select(RunEventResponse.From).ToArray());
+        // Keyset on the event's sequence (ix_run_events_run covers run_id, id): each page costs the same however long the timeline.
+        var rows = await db.RunEvents.AsNoTracking()
+            .Where(e => e.RunId == id && e.Id > after)
+            .OrderBy(e => e.Id)
+            .Take(size + 1)
+            .ToListAsync(cancellationToken);
+        var next = rows.Count > size ? Page.WritePositionCursor(rows[size - 1].Id) : null;
+        return TypedResults.Ok(new Page<RunEventResponse>(rows.Take(size).Select(RunEventResponse.From).ToArray(), next));
+    }
+
+    internal static async Task<Results<Ok<Page<StepResponse>>, ProblemHttpResult>> StepsAsync(
+        Guid id, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+    {
+        if (Page.CheckLimit(limit, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var after = -1L;
+        if (cursor is not null && !Page.TryReadPositionCursor(cursor, out after))
+        {
+            return Page.BadCursor();
+        }
+
+        var workspace = Workspaces.Of(context);
+        if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        var (steps, next) = await StepPageAsync(db, id, after, size, cancellationToken);
+        return TypedResults.Ok(new Page<StepResponse>(steps, next));
     }
 
     internal static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(
@@ -138,10 +193,26 @@ public static class RunsApi
             return Problems.Problems.NotFound($"There is no run {id}.");
         }
 
-        var steps = await db.Steps.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        var attempts = (await db.Attempts.AsNoTracking().Where(a => a.RunId == id).OrderBy(a => a.Attempt).ToListAsync(cancellationToken))
+        var count = await db.Steps.CountAsync(s => s.RunId == id, cancellationToken);
+        var (steps, next) = await StepPageAsync(db, id, -1, InlineSteps, cancellationToken);
+        return TypedResults.Ok(RunResponse.From(run, steps, count, next));
+    }
+
+    /// <summary>The run's steps after index <paramref name="after"/>, at most <paramref name="size"/>, with their attempts; and the next page's cursor.</summary>
+    private static async Task<(StepResponse[] Steps, string? Next)> StepPageAsync(FlowkitDbContext db, Guid id, long after, int size, CancellationToken cancellationToken)
+    {
+        var rows = await db.Steps.AsNoTracking()
+            .Where(s => s.RunId == id && s.Index > after)
+            .OrderBy(s => s.Index)
+            .Take(size + 1)
+            .ToListAsync(cancellationToken);
+        var next = rows.Count > size ? Page.WritePositionCursor(rows[size - 1].Index) : null;
+        var page = rows.Take(size).ToArray();
+        var ids = page.Select(s => s.StepId).ToArray();
+        // Attempts of these steps only; a step has at most 100 (the language's bound on retry.attempts).
+        var attempts = (await db.Attempts.AsNoTracking().Where(a => a.RunId == id && ids.Contains(a.StepId)).OrderBy(a => a.Attempt).ToListAsync(cancellationToken))
             .ToLookup(a => a.StepId, StringComparer.Ordinal);
-        return TypedResults.Ok(RunResponse.From(run, steps, attempts));
+        return (page.Select(s => StepResponse.From(s, attempts[s.StepId])).ToArray(), next);
     }
 }
 
@@ -157,6 +228,21 @@ public sealed record StartRunRequest(JsonElement? Input, int? Version);
 /// <param name="Duplicate">True when the request's Idempotency-Key matched an earlier request: this is that run.</param>
 public sealed record StartRunResponse(Guid RunId, string Status, int Version, bool Duplicate = false);
 
+/// <summary>A run as <c>GET /api/v1/runs/{id}</c> shows it.</summary>
+/// <param name="Id">The run's id.</param>
+/// <param name="Workflow">The workflow it runs.</param>
+/// <param name="Version">The workflow version it pinned when it started.</param>
+/// <param name="Status">pending, running, waiting, succeeded, failed or cancelled.</param>
+/// <param name="Input">The run's input.</param>
+/// <param name="Error">Why it failed, when it did.</param>
+/// <param name="CreatedAt">When it was accepted.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="FinishedAt">When it ended.</param>
+/// <param name="Steps">Its first <see cref="RunsApi.InlineSteps"/> steps in definition order.</param>
+/// <param name="StepCount">How many steps the run has.</param>
+/// <param name="StepsNextCursor">
+/// Null when <paramref name="Steps"/> holds every step; otherwise the cursor of the rest at <c>GET /api/v1/runs/{id}/steps</c>.
+/// </param>
 public sealed record RunResponse(
     Guid Id,
     string Workflow,
@@ -167,12 +253,14 @@ public sealed record RunResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<StepResponse> Steps)
+    IReadOnlyList<StepResponse> Steps,
+    int StepCount,
+    string? StepsNextCursor)
 {
-    internal static RunResponse From(RunState run, IEnumerable<StepRow> steps, ILookup<string, StepAttemptRow> attempts) =>
+    internal static RunResponse From(RunState run, IReadOnlyList<StepResponse> steps, int stepCount, string? stepsNextCursor) =>
         new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(),
             JsonSerializer.Deserialize<JsonElement>(run.Input), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt,
-            steps.Select(s => StepResponse.From(s, attempts[s.StepId])).ToArray());
+            steps, stepCount, stepsNextCursor);
 }
 
 public sealed record StepResponse(
