@@ -42,7 +42,7 @@ public sealed class ExecuteStepConsumer(
     StepCancellations cancellations,
     StepReports reports,
     IOptions<WorkerOptions> options,
-    IBus bus,
+    PendingReports pending,
     ILogger<ExecuteStepConsumer> logger,
     IHostApplicationLifetime? lifetime = null) : IConsumer<ExecuteStep>
 {
@@ -64,7 +64,7 @@ public sealed class ExecuteStepConsumer(
         {
             // Redelivered after this worker had finished it (the broker went away before the ack): report, do not rerun.
             Log.ReportRepeated(logger, command.StepType);
-            await ReportAsync(context, known, command.Deadline);
+            await ReportAsync(known, command.Deadline);
             return;
         }
 
@@ -101,56 +101,28 @@ public sealed class ExecuteStepConsumer(
 
         metrics.Finished(command.StepType, finished.Succeeded ? "succeeded" : "failed", time.GetElapsedTime(started));
         reports.Remember(finished);
-        await ReportAsync(context, finished, command.Deadline);
+        await ReportAsync(finished, command.Deadline);
     }
 
     /// <summary>
-    /// Publishes the report, retrying while the broker is unreachable (in memory, backing off to 5 s) until the
-    /// attempt's deadline plus <see cref="WorkerOptions.ReportGrace"/>; only then does it give up and let the message
-    /// go back to the queue. The attempt is done: its report must not be lost to a broker outage or a shutdown that
-    /// begins now, or the step would run again. Every copy carries the attempt's one MessageId.
+    /// Publishes the report (through the bus, each try bounded to 5 s). When the broker is away, the report goes to
+    /// <see cref="PendingReports"/>, which keeps trying until the attempt's deadline plus
+    /// <see cref="WorkerOptions.ReportGrace"/>, and the consumer returns: waiting here would hold the receive
+    /// endpoint, and with it the process's broker connection, from recovering. The attempt is done: its report must not
+    /// be lost to a broker outage or a shutdown that begins now, or the step would run again.
     /// </summary>
-    private async Task ReportAsync(ConsumeContext context, StepFinished finished, DateTimeOffset? deadline)
+    private async Task ReportAsync(StepFinished finished, DateTimeOffset? deadline)
     {
         var settings = options.Value;
-        var until = (deadline ?? time.GetUtcNow() + settings.ReportWindow) + settings.ReportGrace;
-        var messageId = StepReports.MessageId(finished.RunId, finished.StepId, finished.Attempt);
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                // Bounded per try: a publish to a broker that is away waits for a connection that may never come.
-                using var tryLimit = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
-                // Through the bus, not the consume context: the consume context publishes over this receive endpoint's
-                // broker connection, which after a broker restart comes back only once this consumer has returned.
-                // Waiting on it from inside the consumer would hold the endpoint without consumers for good.
-                await bus.Publish(finished, Pipe.Execute<PublishContext<StepFinished>>(c =>
-                {
-                    c.MessageId = messageId;
-                    c.ConversationId = context.ConversationId;
-                    c.InitiatorId = context.MessageId;
-                }), tryLimit.Token);
-                if (attempt > 1)
-                {
-                    Log.ReportPublishedAfterRetries(logger, attempt);
-                }
-
-                return;
-            }
-            catch (Exception ex) when (time.GetUtcNow() + delay < until)
-            {
-                Log.ReportRetrying(logger, attempt, delay, ex.GetType().Name, ex.Message);
-            }
-            catch (Exception ex)
-            {
-                Log.ReportAbandoned(logger, attempt, ex.GetType().Name, ex.Message);
-                throw;
-            }
-
-            // An in-memory backoff between publish tries, not a durable wait: the message is still unacknowledged.
-            await Task.Delay(delay, time, CancellationToken.None);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            await pending.PublishAsync(finished, TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex)
+        {
+            var until = (deadline ?? time.GetUtcNow() + settings.ReportWindow) + settings.ReportGrace;
+            Log.ReportDeferred(logger, ex.GetType().Name, ex.Message, until);
+            pending.Add(finished, until);
         }
     }
 

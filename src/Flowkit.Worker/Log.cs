@@ -20,14 +20,14 @@ internal static partial class Log
     [LoggerMessage(3005, LogLevel.Warning, "Step of type {StepType} was not started: its deadline {Deadline} had passed when it was received")]
     public static partial void StepExpired(ILogger logger, string stepType, DateTimeOffset deadline);
 
-    [LoggerMessage(3006, LogLevel.Warning, "Publishing the report failed (try {Try}, {ExceptionType}: {Error}); retrying in {Delay}")]
-    public static partial void ReportRetrying(ILogger logger, int @try, TimeSpan delay, string exceptionType, string error);
+    [LoggerMessage(3006, LogLevel.Warning, "Publishing the report failed ({ExceptionType}: {Error}); it is kept and retried in the background until {Until}")]
+    public static partial void ReportDeferred(ILogger logger, string exceptionType, string error, DateTimeOffset until);
 
-    [LoggerMessage(3007, LogLevel.Information, "The report was published at try {Try}")]
-    public static partial void ReportPublishedAfterRetries(ILogger logger, int @try);
+    [LoggerMessage(3007, LogLevel.Information, "The report of step {StepId} attempt {Attempt} was published after the broker came back")]
+    public static partial void ReportPublishedLater(ILogger logger, string stepId, int attempt);
 
-    [LoggerMessage(3008, LogLevel.Error, "Publishing the report failed {Try} times until the attempt's deadline and grace ({ExceptionType}: {Error}); the message goes back to the queue")]
-    public static partial void ReportAbandoned(ILogger logger, int @try, string exceptionType, string error);
+    [LoggerMessage(3008, LogLevel.Error, "The report of step {StepId} attempt {Attempt} could not be published until the attempt's deadline and grace; the engine's timeout retries the step")]
+    public static partial void ReportAbandoned(ILogger logger, string stepId, int attempt);
 
     [LoggerMessage(3009, LogLevel.Information, "Step of type {StepType} was redelivered after it had finished here; its report is published again instead of running it twice")]
     public static partial void ReportRepeated(ILogger logger, string stepType);

@@ -72,6 +72,8 @@ public static class WorkerServiceCollectionExtensions
     public static void AddFlowkitWorkerConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
+        // It publishes through the bus, so it lives with the bus registration (step tests build the worker without one).
+        bus.TryAddSingleton<PendingReports>();
         bus.AddConsumer<ExecuteStepConsumer>();
         bus.AddConsumer<StepCancellationConsumer>();
     }

@@ -115,13 +115,13 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
     }
 
     /// <summary>Every queue of the broker with its consumers and messages (empty while the broker is down).</summary>
-    public async Task<IReadOnlyList<(string Name, int Consumers, int Messages)>> QueuesAsync()
+    public async Task<IReadOnlyList<BrokerQueue>> QueuesAsync()
     {
         try
         {
             using var client = Management();
             var queues = await client.GetFromJsonAsync<JsonElement>("api/queues");
-            return [.. queues.EnumerateArray().Select(q => (
+            return [.. queues.EnumerateArray().Select(q => new BrokerQueue(
                 q.GetProperty("name").GetString()!,
                 q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0,
                 q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() : 0))];

@@ -66,6 +66,8 @@ public sealed class StepReportingTests : IAsyncLifetime
         });
         _services = services.BuildServiceProvider(true);
         _harness = _services.GetRequiredService<ITestHarness>();
+        // The default inactivity window is a few seconds; on a loaded machine a report retried with backoff can take longer.
+        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(20);
         await _harness.Start();
     }
 
