@@ -19,8 +19,8 @@ internal static class ObservabilityExtensions
     /// <summary>MassTransit's meter and activity source (send, receive, consume, retries, faults).</summary>
     public const string MassTransitTelemetry = "MassTransit";
 
-    /// <summary>The path of the interactive API reference (Scalar) for the OpenAPI document.</summary>
-    public const string ApiReferencePath = "/api-reference";
+    /// <summary>The path of the interactive API reference (Scalar) for the OpenAPI document (outside /api, which needs a key).</summary>
+    public const string ApiReferencePath = "/reference";
 
     public static WebApplicationBuilder AddFlowkitObservability(this WebApplicationBuilder builder, FlowkitHostOptions host)
     {
@@ -33,8 +33,13 @@ internal static class ObservabilityExtensions
 
         AddLogging(builder, options, serviceName);
 
-        services.AddSingleton<RunMetrics>();
-        services.AddScoped<IRunTimelineObserver, RunTimelineTelemetry>();
+        if (host.Has(Roles.Engine))
+        {
+            // The run driver's observer reads plans through the engine's run store: engine role only.
+            services.AddSingleton<RunMetrics>();
+            services.AddScoped<IRunTimelineObserver, RunTimelineTelemetry>();
+        }
+
         services.AddSingleton<OperationsGauges>();
         var usesDatabase = host.Has(Roles.Api) || host.Has(Roles.Engine) || host.Has(Roles.Scheduler);
         var management = builder.Configuration["Flowkit:RabbitMqManagementUrl"] is { Length: > 0 } url ? new Uri(url) : null;
