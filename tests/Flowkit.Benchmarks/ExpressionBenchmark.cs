@@ -14,7 +14,7 @@ namespace Flowkit.Benchmarks;
 
 /// <summary>
 /// Issue #19: what isolating every expression evaluation costs. One thread, no services. Compares the candidates of
-/// docs/adr/0019-fresh-engine-per-evaluation.md on the same template (two <c>{{ }}</c> over a webhook input, with
+/// docs/adr/0011-fresh-engine-per-evaluation.md on the same template (two <c>{{ }}</c> over a webhook input, with
 /// scope variables bound as Flowkit binds them): a pooled engine with nothing frozen (no isolation: the lower bound),
 /// a pooled engine with every intrinsic of Jint's realm frozen (enumerated from <c>Realm.Intrinsics</c>), a fresh
 /// bare engine per evaluation, and Flowkit's <see cref="ExpressionEngine"/> (a fresh engine with size guards) on a

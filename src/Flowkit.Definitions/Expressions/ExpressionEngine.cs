@@ -13,7 +13,7 @@ namespace Flowkit.Definitions.Expressions;
 /// Evaluates the JavaScript in definitions: <c>{{ }}</c> templates, condition expressions and script steps.
 /// Thread-safe; use one instance per process. Parsed code is cached by its text, so evaluating costs no parse;
 /// each evaluation runs in a fresh sandboxed Jint engine that is thrown away afterwards, so no evaluation can
-/// see what another left behind (docs/adr/0019-fresh-engine-per-evaluation.md). The definition compiler
+/// see what another left behind (docs/adr/0011-fresh-engine-per-evaluation.md). The definition compiler
 /// validates with the same parser and cache, so what validates is what runs.
 /// </summary>
 public sealed class ExpressionEngine : IDisposable

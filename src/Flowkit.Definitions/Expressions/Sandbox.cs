@@ -9,7 +9,7 @@ namespace Flowkit.Definitions.Expressions;
 /// afterwards. Nothing is shared between evaluations but immutable parsed code, so nothing one evaluation does
 /// (changing a built-in prototype, an iterator's <c>next</c>, <c>RegExp.$1</c>, a global) can be seen by
 /// another run or workspace: isolation holds by construction, not by finding and freezing every shared object
-/// (docs/adr/0019-fresh-engine-per-evaluation.md; measured in docs/benchmarks.md). No CLR access is configured.
+/// (docs/adr/0011-fresh-engine-per-evaluation.md; measured in docs/benchmarks.md). No CLR access is configured.
 /// </summary>
 internal sealed class Sandbox : IDisposable
 {
