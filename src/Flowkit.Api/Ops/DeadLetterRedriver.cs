@@ -16,14 +16,14 @@ public sealed class DeadLetterRedriver(IConfiguration configuration)
     /// <summary>Headers MassTransit adds when it moves a message to the error queue; the redriven copy starts clean.</summary>
     private static readonly string[] FaultHeaderPrefixes = ["MT-Fault-", "MT-Reason"];
 
-    public async Task<(int Redriven, uint Remaining)> RedriveAsync(string queue, CancellationToken cancellationToken)
+    public async Task<(int Redriven, uint Remaining)> RedriveAsync(string queue, int? max, CancellationToken cancellationToken)
     {
         var amqp = configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set.");
         var factory = new ConnectionFactory { Uri = new Uri(amqp), ClientProvidedName = "flowkit-redrive" };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         var errorQueue = DeadLetters.ErrorQueue(queue);
-        var present = (await channel.QueueDeclarePassiveAsync(errorQueue, cancellationToken)).MessageCount;
+        var present = Math.Min((await channel.QueueDeclarePassiveAsync(errorQueue, cancellationToken)).MessageCount, (uint)(max ?? int.MaxValue));
         var redriven = 0;
         for (var i = 0; i < present; i++)
         {

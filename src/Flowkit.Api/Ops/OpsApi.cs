@@ -27,13 +27,14 @@ public static partial class OpsApi
         var group = routes.MapGroup("/api/v1/ops")
             .RequireAuthorization(ApiKeyDefaults.Policy)
             .WithTags("Operations")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/dead-letters", ListAsync)
             .WithSummary("Error queues that hold messages: count, and a sample of each with its reason (sample=N, default 10, max 50).");
         group.MapPost("/dead-letters/{queue}/redrive", RedriveAsync)
-            .WithSummary("Move the messages of {queue}_error back to {queue}, each once, with publisher confirms.")
+            .WithSummary("Move the messages of {queue}_error back to {queue}, each once, with publisher confirms; optional body {max}.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return routes;
@@ -67,6 +68,7 @@ public static partial class OpsApi
 
     internal static async Task<Results<Ok<RedriveResponse>, ProblemHttpResult>> RedriveAsync(
         string queue,
+        RedriveRequest? body,
         HttpContext context,
         RabbitMqManagement management,
         DeadLetterRedriver redriver,
@@ -76,6 +78,11 @@ public static partial class OpsApi
         if (Refuse(context, management) is { } refused)
         {
             return refused;
+        }
+
+        if (body?.Max is < 1)
+        {
+            return Problems.Problems.Validation("$.max", "max is the most messages to move: 1 or more, or leave it out to move all.");
         }
 
         var target = DeadLetters.QueueOf(queue);
@@ -95,7 +102,7 @@ public static partial class OpsApi
         }
 
         // Once messages move, finish the round even if the caller goes: each one is confirmed before it is acknowledged.
-        var (redriven, remaining) = await redriver.RedriveAsync(target, CancellationToken.None);
+        var (redriven, remaining) = await redriver.RedriveAsync(target, body?.Max, CancellationToken.None);
         LogRedriven(loggers.CreateLogger("Flowkit.Api.Ops"), redriven, target, Workspaces.Caller(context), (int)remaining);
         return TypedResults.Ok(new RedriveResponse(target, redriven, (int)remaining));
     }
