@@ -19,7 +19,7 @@ internal sealed class OutboxLagHealthCheck(FlowkitDbContext db, TimeProvider tim
         try
         {
             var oldest = await db.Database
-                .SqlQuery<DateTimeOffset?>($"SELECT min(due_at) AS \"Value\" FROM outbox WHERE due_at <= {now}")
+                .SqlQuery<DateTimeOffset?>($"SELECT min(due_at) AS \"Value\" FROM outbox WHERE due_at <= {now} AND poisoned_at IS NULL")
                 .SingleAsync(cancellationToken);
             var lag = oldest is { } due ? now - due : TimeSpan.Zero;
             var limit = options.Value.OutboxLagLimit;

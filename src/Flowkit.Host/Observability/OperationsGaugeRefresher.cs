@@ -23,8 +23,8 @@ internal sealed class OperationsGaugeRefresher(
 
     private const string DatabaseSql = """
         SELECT
-          (SELECT count(*) FROM outbox WHERE due_at <= @now)::float8,
-          COALESCE((SELECT extract(epoch FROM @now - min(due_at)) FROM outbox WHERE due_at <= @now), 0)::float8,
+          (SELECT count(*) FROM outbox WHERE due_at <= @now AND poisoned_at IS NULL)::float8,
+          COALESCE((SELECT extract(epoch FROM @now - min(due_at)) FROM outbox WHERE due_at <= @now AND poisoned_at IS NULL), 0)::float8,
           (SELECT count(*) FROM run_steps WHERE status = 'running' AND deadline_at IS NOT NULL AND deadline_at < @overdue)::float8
         """;
 
