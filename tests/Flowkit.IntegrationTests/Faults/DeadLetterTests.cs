@@ -20,7 +20,8 @@ public sealed class DeadLetterTests(FlowkitFixture flowkit)
     public async Task DeadLetters_PoisonMessage_IsCountedListedAndRedrivenOnce()
     {
         var messageId = Guid.NewGuid().ToString();
-        using var counted = new DeadLetterCount(flowkit.Host.Services.GetRequiredService<DeadLetterMetrics>());
+        // Any engine host of the collection may consume the message (some tests add a second engine), so count on all.
+        using var counted = new DeadLetterCount(flowkit.Hosts.Select(h => h.Services.GetService<DeadLetterMetrics>()).OfType<DeadLetterMetrics>().ToList());
         await PublishPoisonAsync(messageId);
 
         var listed = await Eventually.UntilAsync(
@@ -85,17 +86,17 @@ public sealed class DeadLetterTests(FlowkitFixture flowkit)
         await channel.BasicPublishAsync(string.Empty, "flowkit-runs", true, properties, Encoding.UTF8.GetBytes("{ this is not json"), TestContext.Current.CancellationToken);
     }
 
-    /// <summary>Reads <c>flowkit.dead_letters</c> of one host.</summary>
+    /// <summary>Reads <c>flowkit.dead_letters</c> of the given hosts.</summary>
     private sealed class DeadLetterCount : IDisposable
     {
         private readonly MeterListener _listener = new();
         private long _value;
 
-        public DeadLetterCount(DeadLetterMetrics metrics)
+        public DeadLetterCount(IReadOnlyList<DeadLetterMetrics> metrics)
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "flowkit.dead_letters")
+                if (metrics.Any(m => ReferenceEquals(instrument.Meter, m.Meter)) && instrument.Name == "flowkit.dead_letters")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
