@@ -58,6 +58,7 @@ public sealed class ExecuteStepConsumer(
             ["StepId"] = command.StepId,
             ["Attempt"] = command.Attempt,
             ["Workflow"] = command.Workflow,
+            ["Workspace"] = command.Workspace,
         });
 
         if (reports.Find(command) is { } known)
