@@ -10,7 +10,8 @@ namespace Flowkit.Host.Observability;
 /// </summary>
 internal sealed class RunMetrics
 {
-    public const string MeterName = "Flowkit.Engine";
+    /// <summary>The engine's meter: run and step counts sit beside its outbox and watchdog counters.</summary>
+    public const string MeterName = Flowkit.Engine.EngineMetrics.MeterName;
 
     private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
