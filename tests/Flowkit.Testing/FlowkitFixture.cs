@@ -38,7 +38,8 @@ public class FlowkitFixture : IAsyncLifetime
     public Uri RabbitMqUri { get; private set; } = null!;
 
     /// <summary>Every host started on this fixture so far, the first one first.</summary>
-    public IReadOnlyList<FlowkitHost> Hosts => _hosts;
+    /// <summary>The hosts of this fixture that are still running (a test may stop one it started).</summary>
+    public IReadOnlyList<FlowkitHost> Hosts => [.. _hosts.Where(h => !h.Stopped)];
 
     /// <summary>The first host (api, engine and worker roles).</summary>
     public FlowkitHost Host => _hosts[0];
@@ -199,6 +200,16 @@ public sealed class FlowkitHost(string postgres, Uri rabbitMq, string redis, str
         {
             Environment.SetEnvironmentVariable(variable, Path.Combine(ServiceEndpoints.RepositoryRoot(), "src", "Flowkit.Host"));
         }
+    }
+
+    /// <summary>True once the host has been disposed: its services can no longer be resolved.</summary>
+    public bool Stopped { get; private set; }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Stopped = true;
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
