@@ -1,566 +1,300 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Flowkit.Contracts;
+using Flowkit.Sagas.Decisions;
 using Flowkit.Sagas.Planning;
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Flowkit.Sagas;
 
 /// <summary>
-/// Turns the pure <see cref="RunScheduler"/> decisions into row changes, timeline events and outbox messages,
-/// inside the transaction that holds the run's lock. Used by the run saga's activities; scoped per message.
-/// Every handler first checks state: a message for an attempt that is not the current one changes nothing.
+/// The imperative shell of the run saga, scoped per message, inside the transaction that holds the run's lock. It
+/// reads what a decision needs (the plan, step rows, dispatch inputs), and applies the effects of the pure decisions
+/// (<see cref="RunDecisions"/>, <see cref="StepDecisions"/>) in one place: row changes, attempt and approval rows,
+/// timeline events, outbox messages and timers, concurrency slots. It decides nothing itself.
 /// </summary>
-public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time, IOptions<EngineOptions> options, IEnumerable<IRunTimelineObserver> observers)
+internal sealed class RunDriver(
+    IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time,
+    IOptions<EngineOptions> options, IEnumerable<IRunTimelineObserver> observers)
 {
-    private const string RetryTimer = TimerKinds.Retry;
-    private const string DelayTimer = TimerKinds.Delay;
-    private const string ApprovalTimer = TimerKinds.Approval;
-    private const string RunTimer = TimerKinds.RunTimeout;
-
     private readonly EngineOptions _options = options.Value;
-
-    /// <summary>When the worker started the attempt being finished in this transition (from its report).</summary>
-    private DateTimeOffset? _attemptStartedAt;
 
     private readonly List<RunLifecycleEvent> _timeline = [];
 
-    public async Task StartAsync(ConsumeContext context, RunState run)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
-        var cancellationToken = context.CancellationToken;
-        if (run.StartedAt is not null)
-        {
-            return;
-        }
+    /// <summary>The rows this transition has read or created, by step id: the rows decisions' step states came from.</summary>
+    private readonly Dictionary<string, StepRow> _rows = new(StringComparer.Ordinal);
 
-        var plan = await store.GetPlanAsync(run.WorkflowId, run.Version, cancellationToken);
-        var now = time.GetUtcNow();
-        if (plan.Options.ConcurrencyLimit is { } limit && !run.HoldsSlot)
-        {
-            if (!await slots.TryAcquireAsync(run, limit, now, cancellationToken))
-            {
-                // Over the workflow's limit: the run stays pending, in line; a finishing run hands it its slot.
-                return;
-            }
+    /// <summary>The clock of the current transition: every decision of one message sees the same time.</summary>
+    private DateTimeOffset _now;
 
-            run.HoldsSlot = true;
-        }
-
-        var rows = RunScheduler.Initial(plan)
-            .Select(c => new StepRow
-            {
-                RunId = run.CorrelationId,
-                StepId = c.StepId,
-                Index = plan[c.StepId].Index,
-                Status = c.Status,
-                PendingNeeds = c.PendingNeeds,
-                SucceededNeeds = c.SucceededNeeds,
-            })
-            .ToDictionary(r => r.StepId, StringComparer.Ordinal);
-        store.AddSteps(rows.Values);
-
-        run.RemainingSteps = plan.Steps.Count;
-        run.StartedAt = now;
-        AddEvent(run, RunEventTypes.RunStarted, now);
-        if (plan.Options.Timeout is { } runTimeout)
-        {
-            outbox.Schedule(new RunTimedOut { RunId = run.CorrelationId, Timestamp = now + runTimeout }, now + runTimeout,
-                TimerTokens.For(RunTimer, run.CorrelationId), run.CorrelationId);
-        }
-
-        foreach (var root in plan.Roots)
-        {
-            await DispatchAsync(context, run, plan, rows[root.Id], now);
-            if (run.Outcome is not null)
-            {
-                return;
-            }
-        }
-
-        await CompleteIfDoneAsync(run, now, cancellationToken);
-    }
-
-    public async Task StepFinishedAsync(ConsumeContext context, RunState run, StepFinished message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt, StepStatus.Running);
-        if (row is null)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        AddEvent(run, RunEventTypes.StepStarted, message.StartedAt, row.StepId, row.Attempt);
-        row.StartedAt ??= message.StartedAt;
-        _attemptStartedAt = message.StartedAt;
-
-        if (message.Succeeded)
-        {
-            await SucceedAsync(context, run, plan, row, message.Output, message.Timestamp, now);
-        }
-        else
-        {
-            var error = message.Error ?? new StepError("The worker reported a failure without a reason.", false);
-            await FailAttemptAsync(context, run, plan, row, error, message.Timestamp, now, "failed");
-        }
-
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task StepTimedOutAsync(ConsumeContext context, RunState run, StepTimedOut message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt, StepStatus.Running);
-        if (row is null)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-
-        // The worker may still be at it (hung) or gone (died); either way this attempt is over. Tell a live worker
-        // to stop; an answer that still arrives is for an attempt that is no longer current and changes nothing.
-        outbox.Publish(new StepExecutionCancelled { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = now }, run.CorrelationId);
-        var timeout = plan[row.StepId].Timeout ?? _options.DefaultStepTimeout;
-        await FailAttemptAsync(context, run, plan, row,
-            new StepError($"Attempt {row.Attempt} did not finish within its timeout of {timeout}.", true, "timeout"), now, now, "timed_out");
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task RetryDueAsync(ConsumeContext context, RunState run, StepRetryDue message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt - 1, StepStatus.Retrying);
-        if (row is null)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        await DispatchAsync(context, run, plan, row, now);
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task DelayElapsedAsync(ConsumeContext context, RunState run, DelayElapsed message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt, StepStatus.Waiting);
-        if (row is null || plan[row.StepId].Type != StepTypes.Delay)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        AddEvent(run, RunEventTypes.StepStarted, row.AttemptDispatchedAt ?? now, row.StepId, row.Attempt);
-        _attemptStartedAt = row.AttemptDispatchedAt;
-        var output = JsonSerializer.SerializeToElement(new { waitedUntil = message.Timestamp, resumedAt = now });
-        await SucceedAsync(context, run, plan, row, output, now, now);
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task ApprovalDecidedAsync(ConsumeContext context, RunState run, DecideApproval message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt, StepStatus.Waiting);
-        if (row is null || plan[row.StepId].Type != StepTypes.Approval)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        await outbox.CancelAsync(TimerTokens.For(ApprovalTimer, run.CorrelationId, row.StepId, row.Attempt), context.CancellationToken);
-        _attemptStartedAt = row.AttemptDispatchedAt;
-        run.OpenApprovals--;
-        var decision = message.Approved ? "approved" : "rejected";
-        AddEvent(run, RunEventTypes.ApprovalDecided, message.Timestamp, row.StepId, row.Attempt,
-            JsonSerializer.Serialize(new { decision, decidedBy = message.DecidedBy, comment = message.Comment }));
-        if (message.Approved)
-        {
-            var output = JsonSerializer.SerializeToElement(new { decision, decidedBy = message.DecidedBy, comment = message.Comment, decidedAt = message.Timestamp });
-            await SucceedAsync(context, run, plan, row, output, message.Timestamp, now);
-        }
-        else
-        {
-            var by = message.DecidedBy is null ? "" : $" by {message.DecidedBy}";
-            var comment = string.IsNullOrWhiteSpace(message.Comment) ? "" : $": {message.Comment}";
-            await FailAttemptAsync(context, run, plan, row, new StepError($"Rejected{by}{comment}", false, "rejected"), message.Timestamp, now, "failed");
-        }
-
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task ApprovalExpiredAsync(ConsumeContext context, RunState run, ApprovalExpired message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(message);
-        var (plan, row) = await CurrentAsync(context, run, message.StepId, message.Attempt, StepStatus.Waiting);
-        if (row is null || plan[row.StepId].Type != StepTypes.Approval)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        if (!await store.TryExpireApprovalAsync(run.CorrelationId, row.StepId, row.Attempt, now, context.CancellationToken))
-        {
-            // Someone decided just before the expiry; their decision message settles the step.
-            return;
-        }
-
-        run.OpenApprovals--;
-        _attemptStartedAt = row.AttemptDispatchedAt;
-        AddEvent(run, RunEventTypes.ApprovalDecided, now, row.StepId, row.Attempt, JsonSerializer.Serialize(new { decision = "expired" }));
-        await FailAttemptAsync(context, run, plan, row,
-            new StepError("Nobody decided before the approval expired; it counts as rejected.", false, "expired"), now, now, "failed");
-        await CompleteIfDoneAsync(run, now, context.CancellationToken);
-    }
-
-    public async Task CancelAsync(ConsumeContext context, RunState run, CancelRun message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(message);
-        var now = time.GetUtcNow();
-        run.Outcome = RunOutcome.Cancelled;
-        run.Error = message.Reason is null ? "Cancelled." : $"Cancelled: {message.Reason}";
-        await EndRunAsync(run, RunEventTypes.RunCancelled, now, JsonSerializer.Serialize(new { requestedBy = message.RequestedBy, reason = message.Reason }), context.CancellationToken);
-    }
-
-    public async Task RunTimedOutAsync(ConsumeContext context, RunState run, RunTimedOut message)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(message);
-        var plan = await store.GetPlanAsync(run.WorkflowId, run.Version, context.CancellationToken);
-        var now = time.GetUtcNow();
-        await FailRunAsync(run, $"The run did not finish within its timeout of {plan.Options.Timeout}.", now, context.CancellationToken);
-    }
-
-    private async Task<(RunPlan Plan, StepRow? Row)> CurrentAsync(ConsumeContext context, RunState run, string stepId, int attempt, StepStatus expected)
+    /// <summary>Starts a transition: reads the clock once and returns the run's plan.</summary>
+    public ValueTask<RunPlan> BeginAsync(RunState run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var plan = await store.GetPlanAsync(run.WorkflowId, run.Version, context.CancellationToken);
-        if (!plan.TryGetStep(stepId, out _))
-        {
-            return (plan, null);
-        }
-
-        // The step and its dependents in one read: advancing the run needs the dependents next.
-        var dependents = plan[stepId].Dependents;
-        var wanted = new List<string>(dependents.Count + 1) { stepId };
-        wanted.AddRange(dependents);
-        var steps = await store.GetStepsAsync(run.CorrelationId, wanted, context.CancellationToken);
-        return steps.TryGetValue(stepId, out var row) && row.Status == expected && row.Attempt == attempt
-            ? (plan, row)
-            : (plan, null);
+        _now = time.GetUtcNow();
+        _rows.Clear();
+        return store.GetPlanAsync(run.WorkflowId, run.Version, cancellationToken);
     }
 
-    private async Task SucceedAsync(ConsumeContext context, RunState run, RunPlan plan, StepRow row, JsonElement? output, DateTimeOffset at, DateTimeOffset now)
+    /// <summary>The context of one decision: this transition's clock and a fresh jitter sample.</summary>
+#pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
+    public DecisionContext Context() => new(_now, Random.Shared.NextDouble(), _options.DefaultStepTimeout);
+#pragma warning restore CA5394
+
+    /// <summary>A read-only copy of the run's data for a decision.</summary>
+    public static RunFacts Facts(RunState run)
     {
-        var step = plan[row.StepId];
-        row.Status = StepStatus.Succeeded;
-        row.Output = output?.GetRawText() ?? "null";
-        row.Error = null;
-        row.FinishedAt = at;
-        if (step.Type == StepTypes.Condition)
+        ArgumentNullException.ThrowIfNull(run);
+        return new RunFacts(run.CorrelationId, run.Workspace, run.Workflow, run.Version, run.Input)
         {
-            row.ConditionResult = ReadConditionResult(output);
-        }
-
-        FinishAttempt(run, row, "succeeded", at, null);
-        run.RemainingSteps--;
-        AddEvent(run, RunEventTypes.StepSucceeded, at, row.StepId, row.Attempt);
-        await PropagateAsync(context, run, plan, row.StepId, SourceOutcome.Finished, row.ConditionResult, now);
+            RemainingSteps = run.RemainingSteps,
+            OpenApprovals = run.OpenApprovals,
+            HoldsSlot = run.HoldsSlot,
+            StartedAt = run.StartedAt,
+            Outcome = run.Outcome,
+        };
     }
 
-    private async Task FailAttemptAsync(ConsumeContext context, RunState run, RunPlan plan, StepRow row, StepError error, DateTimeOffset at, DateTimeOffset now, string attemptStatus)
+    /// <summary>
+    /// The slot gate before a run starts: takes one of the workflow's concurrency slots when it needs one. False
+    /// when none is free: the run stays pending, in line, and a finishing run hands it a slot.
+    /// </summary>
+    public async Task<bool> TakeSlotAsync(RunState run, RunPlan plan, CancellationToken cancellationToken)
     {
-        var step = plan[row.StepId];
-        row.Error = error.Message;
-        FinishAttempt(run, row, attemptStatus, at, error.Message);
-        var retryIn = Backoff.NextDelay(step.Retry, row.Attempt, error.Retryable, Random.Shared.NextDouble());
-        if (retryIn is { } delay)
+        ArgumentNullException.ThrowIfNull(run);
+        if (RunDecisions.SlotNeeded(Facts(run), plan) is not { } limit)
         {
-            var nextAt = now + delay;
-            row.Status = StepStatus.Retrying;
-            AddEvent(run, RunEventTypes.StepRetryScheduled, at, row.StepId, row.Attempt,
-                JsonSerializer.Serialize(new { error = error.Message, nextAttempt = row.Attempt + 1, nextAttemptAt = nextAt }));
-            outbox.Schedule(new StepRetryDue { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt + 1, Timestamp = nextAt },
-                nextAt, TimerTokens.For(RetryTimer, run.CorrelationId, row.StepId, row.Attempt + 1), run.CorrelationId);
-            return;
+            return true;
         }
 
-        row.Status = StepStatus.Failed;
-        row.FinishedAt = at;
-        run.RemainingSteps--;
-        AddEvent(run, RunEventTypes.StepFailed, at, row.StepId, row.Attempt, JsonSerializer.Serialize(new { error = error.Message, code = error.Code }));
-
-        if (step.ContinueOnError)
+        if (!await slots.TryAcquireAsync(run, limit, _now, cancellationToken))
         {
-            await PropagateAsync(context, run, plan, row.StepId, SourceOutcome.Finished, null, now);
-            return;
+            return false;
         }
 
-        await FailRunAsync(run, $"Step '{row.StepId}' failed: {error.Message}", now, context.CancellationToken);
+        run.HoldsSlot = true;
+        return true;
     }
 
-    private async Task PropagateAsync(ConsumeContext context, RunState run, RunPlan plan, string sourceStepId, SourceOutcome outcome, bool? conditionResult, DateTimeOffset now)
+    /// <summary>
+    /// The state of step <paramref name="stepId"/>, read together with its dependents (advancing the run needs them
+    /// next); null when the plan has no such step or it has no row.
+    /// </summary>
+    public async Task<StepState?> StepAsync(RunState run, RunPlan plan, string stepId, CancellationToken cancellationToken)
     {
-        var work = new Queue<(string StepId, SourceOutcome Outcome, bool? ConditionResult)>();
-        work.Enqueue((sourceStepId, outcome, conditionResult));
-        while (work.TryDequeue(out var item) && run.Outcome is null)
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!plan.TryGetStep(stepId, out var step))
         {
-            var dependents = plan[item.StepId].Dependents;
-            if (dependents.Count == 0)
-            {
-                continue;
-            }
-
-            var rows = await store.GetStepsAsync(run.CorrelationId, dependents, context.CancellationToken);
-            var propagation = RunScheduler.Propagate(plan, item.StepId, item.Outcome, item.ConditionResult,
-                rows.ToDictionary(r => r.Key, r => r.Value.Counters, StringComparer.Ordinal));
-
-            foreach (var counters in propagation.Updated)
-            {
-                var row = rows[counters.StepId];
-                row.PendingNeeds = counters.PendingNeeds;
-                row.SucceededNeeds = counters.SucceededNeeds;
-            }
-
-            foreach (var skippedId in propagation.Skipped)
-            {
-                var row = rows[skippedId];
-                row.Status = StepStatus.Skipped;
-                row.FinishedAt = now;
-                run.RemainingSteps--;
-                AddEvent(run, RunEventTypes.StepSkipped, now, skippedId);
-                work.Enqueue((skippedId, SourceOutcome.Skipped, null));
-            }
-
-            foreach (var readyId in propagation.Ready)
-            {
-                await DispatchAsync(context, run, plan, rows[readyId], now);
-                if (run.Outcome is not null)
-                {
-                    return;
-                }
-            }
+            return null;
         }
+
+        var wanted = new List<string>(step!.Dependents.Count + 1) { stepId };
+        wanted.AddRange(step.Dependents);
+        var rows = await RowsAsync(run, wanted, cancellationToken);
+        return rows.TryGetValue(stepId, out var row) ? StepState.Of(row) : null;
     }
 
-    private async Task DispatchAsync(ConsumeContext context, RunState run, RunPlan plan, StepRow row, DateTimeOffset now)
+    /// <summary>Claims an open approval for expiry (false when a person decided first).</summary>
+    public Task<bool> ClaimExpiryAsync(RunState run, StepState step, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.CancellationToken;
-        var step = plan[row.StepId];
-        row.Attempt++;
-        AddEvent(run, RunEventTypes.StepReady, now, row.StepId, row.Attempt);
-        var outputs = await ReferencedOutputsAsync(run, step, cancellationToken);
-        row.AttemptDispatchedAt = now;
-
-        switch (step.Type)
-        {
-            case StepTypes.Delay:
-            {
-                DateTimeOffset until;
-                try
-                {
-                    until = expressions.DelayUntil(step, run, outputs, now);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    row.Status = StepStatus.Running;
-                    await FailAttemptAsync(context, run, plan, row, new StepError($"The delay's end could not be worked out: {ex.Message}", false, "expression"), now, now, "failed");
-                    return;
-                }
-
-                row.Status = StepStatus.Waiting;
-                row.StartedAt = now;
-                outbox.Schedule(new DelayElapsed { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = until },
-                    until, TimerTokens.For(DelayTimer, run.CorrelationId, row.StepId, row.Attempt), run.CorrelationId);
-                return;
-            }
-
-            case StepTypes.Approval:
-            {
-                string message;
-                try
-                {
-                    message = expressions.ApprovalMessage(step, run, outputs);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    row.Status = StepStatus.Running;
-                    await FailAttemptAsync(context, run, plan, row, new StepError($"The approval message could not be built: {ex.Message}", false, "expression"), now, now, "failed");
-                    return;
-                }
-
-                row.Status = StepStatus.Waiting;
-                row.StartedAt = now;
-                run.OpenApprovals++;
-                var expiresAt = step.Timeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
-                store.AddApproval(new ApprovalRow
-                {
-                    RunId = run.CorrelationId,
-                    StepId = row.StepId,
-                    Attempt = row.Attempt,
-                    Workspace = run.Workspace,
-                    Message = message,
-                    RequestedAt = now,
-                    ExpiresAt = expiresAt,
-                });
-                AddEvent(run, RunEventTypes.ApprovalRequested, now, row.StepId, row.Attempt, JsonSerializer.Serialize(new { message, expiresAt }));
-                if (expiresAt is { } expiry)
-                {
-                    outbox.Schedule(new ApprovalExpired { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = expiry },
-                        expiry, TimerTokens.For(ApprovalTimer, run.CorrelationId, row.StepId, row.Attempt), run.CorrelationId);
-                }
-
-                return;
-            }
-        }
-
-        row.Status = StepStatus.Running;
-        var sealedSecrets = step.SecretNames.Count == 0
-            ? new Dictionary<string, string>()
-            : await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken);
-        if (step.SecretNames.FirstOrDefault(name => !sealedSecrets.ContainsKey(name)) is { } missing)
-        {
-            await FailAttemptAsync(context, run, plan, row,
-                new StepError($"The secret '{missing}' is not set in workspace '{run.Workspace}'. Set it with PUT /api/v1/secrets/{missing}.", false, "secret_missing"), now, now, "failed");
-            return;
-        }
-
-        var deadline = now + (step.Timeout ?? _options.DefaultStepTimeout);
-        row.DeadlineAt = deadline;
-        outbox.Send(StepQueues.For(step.Type), new ExecuteStep
-        {
-            RunId = run.CorrelationId,
-            StepId = step.Id,
-            Attempt = row.Attempt,
-            StepType = step.Type,
-            Spec = step.Spec,
-            Input = JsonSerializer.Deserialize<JsonElement>(run.Input),
-            StepOutputs = outputs,
-            SealedSecrets = sealedSecrets,
-            Workspace = run.Workspace,
-            Workflow = run.Workflow,
-            Version = run.Version,
-            Deadline = deadline,
-            Timestamp = now,
-        }, run.CorrelationId);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(step);
+        return store.TryExpireApprovalAsync(run.CorrelationId, step.StepId, step.Attempt, _now, cancellationToken);
     }
 
-    private async Task<Dictionary<string, JsonElement>> ReferencedOutputsAsync(RunState run, PlanStep step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="decision"/> and the follow-up decisions it asks for, then settles the run (it succeeds
+    /// when nothing remains), then publishes the transition's timeline.
+    /// </summary>
+    public async Task ApplyAsync(RunState run, RunPlan plan, RunDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.IsNone)
+        {
+            await ApplyEffectsAsync(run, plan, decision, cancellationToken);
+            await ApplyEffectsAsync(run, plan, RunDecisions.Settle(Facts(run), plan, Context()), cancellationToken);
+        }
+
+        PublishTimeline(run);
+    }
+
+    private async Task ApplyEffectsAsync(RunState run, RunPlan plan, RunDecision decision, CancellationToken cancellationToken)
+    {
+        var runId = run.CorrelationId;
+        foreach (var effect in decision.Effects)
+        {
+            switch (effect)
+            {
+                case RunEffect.Propagate propagate:
+                {
+                    if (run.Outcome is not null)
+                    {
+                        return; // the run ended in this transition: nothing more of it moves
+                    }
+
+                    var dependents = await RowsAsync(run, plan[propagate.StepId].Dependents, cancellationToken);
+                    var states = dependents.ToDictionary(d => d.Key, d => StepState.Of(d.Value), StringComparer.Ordinal);
+                    await ApplyEffectsAsync(run, plan, StepDecisions.Propagate(plan, propagate, states, Context()), cancellationToken);
+                    break;
+                }
+
+                case RunEffect.Dispatch dispatch:
+                {
+                    if (run.Outcome is not null)
+                    {
+                        return;
+                    }
+
+                    var row = (await RowsAsync(run, [dispatch.StepId], cancellationToken))[dispatch.StepId];
+                    var inputs = await DispatchInputsAsync(run, plan[dispatch.StepId], cancellationToken);
+                    await ApplyEffectsAsync(run, plan, StepDecisions.Dispatch(Facts(run), plan, StepState.Of(row), inputs, Context()), cancellationToken);
+                    break;
+                }
+
+                case RunEffect.AddSteps add:
+                    var created = add.Steps.Select(s =>
+                    {
+                        var row = new StepRow { RunId = runId, StepId = s.StepId, Index = s.Index };
+                        s.CopyTo(row);
+                        _rows[s.StepId] = row;
+                        return row;
+                    }).ToList();
+                    store.AddSteps(created);
+                    break;
+                case RunEffect.SetStep set:
+                    set.Step.CopyTo(_rows[set.Step.StepId]);
+                    break;
+                case RunEffect.RecordAttempt attempt:
+                    store.AddAttempt(new StepAttemptRow
+                    {
+                        RunId = runId,
+                        StepId = attempt.StepId,
+                        Attempt = attempt.Attempt,
+                        Status = attempt.Status,
+                        DispatchedAt = attempt.DispatchedAt,
+                        StartedAt = attempt.StartedAt,
+                        FinishedAt = attempt.FinishedAt,
+                        Error = attempt.Error,
+                    });
+                    break;
+                case RunEffect.OpenApproval approval:
+                    store.AddApproval(new ApprovalRow
+                    {
+                        RunId = runId,
+                        StepId = approval.StepId,
+                        Attempt = approval.Attempt,
+                        Workspace = run.Workspace,
+                        Message = approval.Message,
+                        RequestedAt = approval.RequestedAt,
+                        ExpiresAt = approval.ExpiresAt,
+                    });
+                    break;
+                case RunEffect.RecordEvent recorded:
+                    AddEvent(run, recorded);
+                    break;
+                case RunEffect.RunStarted started:
+                    run.StartedAt = started.At;
+                    run.RemainingSteps = started.Steps;
+                    break;
+                case RunEffect.StepEnded:
+                    run.RemainingSteps--;
+                    break;
+                case RunEffect.ApprovalsChanged approvals:
+                    run.OpenApprovals += approvals.Delta;
+                    break;
+                case RunEffect.RunEnded ended:
+                    run.Outcome = ended.Outcome;
+                    run.Error = ended.Error;
+                    run.FinishedAt = ended.At;
+                    run.OpenApprovals = 0;
+                    break;
+                case RunEffect.CancelOpenSteps cancel:
+                    await store.CancelOpenStepsAsync(runId, cancel.At, cancellationToken);
+                    break;
+                case RunEffect.SendWork work:
+                    outbox.Send(work.Queue, work.Message, runId);
+                    break;
+                case RunEffect.StopWork stop:
+                    outbox.Publish(stop.Message, runId);
+                    break;
+                case RunEffect.DiscardWork:
+                    outbox.Discard<ExecuteStep>(runId);
+                    break;
+                case RunEffect.Timer timer:
+                    timer.WriteTo(outbox, runId);
+                    break;
+                case RunEffect.CancelTimer cancelTimer:
+                    await outbox.CancelAsync(cancelTimer.Token, cancellationToken);
+                    break;
+                case RunEffect.CancelTimers:
+                    await outbox.CancelAllAsync(runId, cancellationToken);
+                    break;
+                case RunEffect.ReleaseSlot release:
+                    run.HoldsSlot = false;
+                    await slots.ReleaseAsync(run, release.Limit, _now, cancellationToken);
+                    break;
+                case RunEffect.LeaveLine leave:
+                    await slots.LeaveAsync(run, leave.Limit, _now, cancellationToken);
+                    break;
+                default:
+                    throw new NotSupportedException($"The run driver cannot apply {effect.GetType().Name}.");
+            }
+        }
+    }
+
+    /// <summary>The given rows of the run, from this transition's rows or the store (which serves each row once).</summary>
+    private async Task<IReadOnlyDictionary<string, StepRow>> RowsAsync(RunState run, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken)
+    {
+        var rows = await store.GetStepsAsync(run.CorrelationId, stepIds, cancellationToken);
+        foreach (var (id, row) in rows)
+        {
+            _rows[id] = row;
+        }
+
+        return rows;
+    }
+
+    /// <summary>What dispatching <paramref name="step"/> needs: referenced outputs and, by type, what the engine evaluates or reads.</summary>
+    private async Task<DispatchInputs> DispatchInputsAsync(RunState run, PlanStep step, CancellationToken cancellationToken)
     {
         var outputs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        if (step.References.Count == 0)
+        if (step.References.Count > 0)
         {
-            return outputs;
-        }
-
-        var referenced = await store.GetStepsAsync(run.CorrelationId, step.References, cancellationToken);
-        foreach (var (id, referencedRow) in referenced)
-        {
-            if (referencedRow.Output is { } output)
+            foreach (var (id, referenced) in await RowsAsync(run, step.References, cancellationToken))
             {
-                outputs[id] = JsonSerializer.Deserialize<JsonElement>(output);
+                if (referenced.Output is { } output)
+                {
+                    outputs[id] = JsonSerializer.Deserialize<JsonElement>(output);
+                }
             }
         }
 
-        return outputs;
-    }
-
-    /// <summary>Writes the history row of the attempt that just ended.</summary>
-    private void FinishAttempt(RunState run, StepRow row, string status, DateTimeOffset at, string? error)
-    {
-        row.DeadlineAt = null;
-        store.AddAttempt(new StepAttemptRow
+        var inputs = new DispatchInputs(outputs);
+        try
         {
-            RunId = run.CorrelationId,
-            StepId = row.StepId,
-            Attempt = row.Attempt,
-            Status = status,
-            DispatchedAt = row.AttemptDispatchedAt ?? at,
-            StartedAt = _attemptStartedAt,
-            FinishedAt = at,
-            Error = error,
-        });
-        _attemptStartedAt = null;
-    }
-
-    private async Task FailRunAsync(RunState run, string error, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        run.Outcome = RunOutcome.Failed;
-        run.Error = error;
-        await EndRunAsync(run, RunEventTypes.RunFailed, now, JsonSerializer.Serialize(new { error }), cancellationToken);
-    }
-
-    /// <summary>Ends the run early (failed or cancelled): nothing of it starts afterwards.</summary>
-    private async Task EndRunAsync(RunState run, string eventType, DateTimeOffset now, string data, CancellationToken cancellationToken)
-    {
-        run.FinishedAt = now;
-        run.OpenApprovals = 0;
-        await store.CancelOpenStepsAsync(run.CorrelationId, now, cancellationToken);
-        await outbox.CancelAllAsync(run.CorrelationId, cancellationToken);
-
-        // Steps dispatched earlier in this same transition (a fan-out whose later branch failed the run) must not
-        // reach a worker: their rows are marked cancelled above, so their work is dropped before it is committed.
-        outbox.Discard<ExecuteStep>(run.CorrelationId);
-        outbox.Publish(new StepExecutionCancelled { RunId = run.CorrelationId, Timestamp = now }, run.CorrelationId);
-        await ReleaseSlotAsync(run, now, cancellationToken);
-        AddEvent(run, eventType, now, data: data);
-    }
-
-    private async Task CompleteIfDoneAsync(RunState run, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (run.Outcome is null && run.RemainingSteps == 0)
+            return step.Type switch
+            {
+                StepTypes.Delay => inputs with { DelayUntil = expressions.DelayUntil(step, run, outputs, _now) },
+                StepTypes.Approval => inputs with { ApprovalMessage = expressions.ApprovalMessage(step, run, outputs) },
+                _ when step.SecretNames.Count > 0 => inputs with { SealedSecrets = await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken) },
+                _ => inputs,
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && step.Type is StepTypes.Delay or StepTypes.Approval)
         {
-            run.Outcome = RunOutcome.Succeeded;
-            run.FinishedAt = now;
-            await outbox.CancelAllAsync(run.CorrelationId, cancellationToken);
-            await ReleaseSlotAsync(run, now, cancellationToken);
-            AddEvent(run, RunEventTypes.RunSucceeded, now);
+            // A template that fails to evaluate is the step's failure (the decision says so), not the transition's.
+            return inputs with { Problem = ex.Message };
         }
     }
-
-    private async Task ReleaseSlotAsync(RunState run, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var plan = await store.GetPlanAsync(run.WorkflowId, run.Version, cancellationToken);
-        if (plan.Options.ConcurrencyLimit is not { } limit)
-        {
-            return;
-        }
-
-        if (run.HoldsSlot)
-        {
-            run.HoldsSlot = false;
-            await slots.ReleaseAsync(run, limit, now, cancellationToken);
-        }
-        else if (run.StartedAt is null)
-        {
-            await slots.LeaveAsync(run, limit, now, cancellationToken);
-        }
-    }
-
-    private static bool? ReadConditionResult(JsonElement? output) =>
-        output is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("result", out var r) && r.ValueKind is JsonValueKind.True or JsonValueKind.False
-            ? r.GetBoolean()
-            : null;
 
     /// <summary>
     /// Publishes the events this transition added as one message (one outbox row and one broker publish per
     /// transition, not per event). Called once at the end of every transition.
     /// </summary>
-    public void PublishTimeline(RunState run)
+    private void PublishTimeline(RunState run)
     {
-        ArgumentNullException.ThrowIfNull(run);
         foreach (var observer in observers) { observer.Appended(run, _timeline); } // metrics and logs (docs/observability.md)
         if (_timeline.Count == 0 || !_options.PublishLifecycleEvents)
         {
@@ -580,32 +314,32 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
         _timeline.Clear();
     }
 
-    private void AddEvent(RunState run, string type, DateTimeOffset at, string? stepId = null, int? attempt = null, string? data = null)
+    private void AddEvent(RunState run, RunEffect.RecordEvent recorded)
     {
         var traceId = Activity.Current?.TraceId.ToString();
         store.AddEvent(new RunEventRow
         {
             RunId = run.CorrelationId,
             Workspace = run.Workspace,
-            Type = type,
-            StepId = stepId,
-            Attempt = attempt,
-            Timestamp = at,
-            Data = data,
+            Type = recorded.Type,
+            StepId = recorded.StepId,
+            Attempt = recorded.Attempt,
+            Timestamp = recorded.At,
+            Data = recorded.Data,
             TraceId = traceId,
         });
         _timeline.Add(new RunLifecycleEvent
         {
-            Type = type,
+            Type = recorded.Type,
             RunId = run.CorrelationId,
             Workspace = run.Workspace,
             Workflow = run.Workflow,
             Version = run.Version,
-            StepId = stepId,
-            Attempt = attempt,
-            Timestamp = at,
+            StepId = recorded.StepId,
+            Attempt = recorded.Attempt,
+            Timestamp = recorded.At,
             TraceId = traceId,
-            Data = data,
+            Data = recorded.Data,
         });
     }
 }

@@ -5,9 +5,9 @@ using MassTransit;
 namespace Flowkit.Sagas;
 
 /// <summary>
-/// One instance per run. The table of transitions; the work happens in <see cref="RunActivity{TMessage}"/>s that call
-/// <see cref="RunDriver"/>, which applies the pure scheduling functions in <c>Planning/</c>. After each transition
-/// the run settles into the state its data says: ended, waiting for a person, or running.
+/// One instance per run. The table of transitions: each event has its own activity (<c>Activities/</c>), which asks
+/// the pure decision of its event (<c>Decisions/</c>) what to do and lets <see cref="RunDriver"/> apply it. After each
+/// transition the run settles into the state its data says: ended, waiting for a person, or running.
 /// </summary>
 public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 {
@@ -29,19 +29,19 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 
         During(Pending,
             Ignore(StepFinished),
-            When(StartRun).Activity(x => x.OfType<RunActivity<StartRun>>()).ThenAsync(SettleAsync),
-            When(CancelRun).Activity(x => x.OfType<RunActivity<CancelRun>>()).ThenAsync(SettleAsync));
+            When(StartRun).Activity(x => x.OfType<StartRunActivity>()).ThenAsync(SettleAsync),
+            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
 
         During(Running, Waiting,
             Ignore(StartRun),
-            When(StepFinished).Activity(x => x.OfType<RunActivity<StepFinished>>()).ThenAsync(SettleAsync),
-            When(StepTimedOut).Activity(x => x.OfType<RunActivity<StepTimedOut>>()).ThenAsync(SettleAsync),
-            When(StepRetryDue).Activity(x => x.OfType<RunActivity<StepRetryDue>>()).ThenAsync(SettleAsync),
-            When(DelayElapsed).Activity(x => x.OfType<RunActivity<DelayElapsed>>()).ThenAsync(SettleAsync),
-            When(DecideApproval).Activity(x => x.OfType<RunActivity<DecideApproval>>()).ThenAsync(SettleAsync),
-            When(ApprovalExpired).Activity(x => x.OfType<RunActivity<ApprovalExpired>>()).ThenAsync(SettleAsync),
-            When(RunTimedOut).Activity(x => x.OfType<RunActivity<RunTimedOut>>()).ThenAsync(SettleAsync),
-            When(CancelRun).Activity(x => x.OfType<RunActivity<CancelRun>>()).ThenAsync(SettleAsync));
+            When(StepFinished).Activity(x => x.OfType<StepFinishedActivity>()).ThenAsync(SettleAsync),
+            When(StepTimedOut).Activity(x => x.OfType<StepTimedOutActivity>()).ThenAsync(SettleAsync),
+            When(StepRetryDue).Activity(x => x.OfType<StepRetryDueActivity>()).ThenAsync(SettleAsync),
+            When(DelayElapsed).Activity(x => x.OfType<DelayElapsedActivity>()).ThenAsync(SettleAsync),
+            When(DecideApproval).Activity(x => x.OfType<DecideApprovalActivity>()).ThenAsync(SettleAsync),
+            When(ApprovalExpired).Activity(x => x.OfType<ApprovalExpiredActivity>()).ThenAsync(SettleAsync),
+            When(RunTimedOut).Activity(x => x.OfType<RunTimedOutActivity>()).ThenAsync(SettleAsync),
+            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
 
         // A late or duplicate message for a run that has ended changes nothing.
         During(Succeeded, Failed, Cancelled,

@@ -3,7 +3,6 @@ using Flowkit.Engine.Outbox;
 using Flowkit.Engine.Timeouts;
 using Flowkit.Engine.Watchdog;
 using Flowkit.Sagas;
-using Flowkit.Sagas.Activities;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -18,8 +17,7 @@ public static class EngineServiceCollectionExtensions
     public static IServiceCollection AddFlowkitEngine(this IServiceCollection services)
     {
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddScoped<RunDriver>();
-        services.AddScoped(typeof(RunActivity<>));
+        services.AddFlowkitRunSaga();
         services.AddSingleton<IEngineExpressions, EngineExpressions>();
         services.TryAddSingleton<EngineMetrics>();
         services.AddFlowkitTimeoutSweeper();

@@ -1,5 +1,4 @@
 using Flowkit.Contracts;
-using Flowkit.Sagas.Activities;
 using Flowkit.Sagas.Planning;
 using MassTransit;
 using MassTransit.Saga;
@@ -32,8 +31,7 @@ public sealed class RunStateMachineTests : IAsyncDisposable
             .AddSingleton<IConcurrencySlots>(_slots)
             .AddSingleton<IEngineExpressions, SimpleExpressions>()
             .AddSingleton<TimeProvider>(_time)
-            .AddScoped<RunDriver>()
-            .AddScoped(typeof(RunActivity<>))
+            .AddFlowkitRunSaga()
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<RunStateMachine, RunState>().InMemoryRepository())
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();

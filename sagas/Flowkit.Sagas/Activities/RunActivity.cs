@@ -1,34 +1,33 @@
 using Flowkit.Contracts;
+using Flowkit.Sagas.Decisions;
+using Flowkit.Sagas.Planning;
 using MassTransit;
 
 namespace Flowkit.Sagas.Activities;
 
-/// <summary>The one activity of the run saga: hands the message to the matching <see cref="RunDriver"/> method.</summary>
-public sealed class RunActivity<TMessage>(RunDriver driver) : IStateMachineActivity<RunState, TMessage>
+/// <summary>
+/// The shape of every activity of the run saga, one per event: read what the decision needs, ask the pure decision,
+/// let <see cref="RunDriver"/> apply it. Subclasses only say how their event is decided.
+/// </summary>
+internal abstract class RunActivity<TMessage>(RunDriver driver) : IStateMachineActivity<RunState, TMessage>
     where TMessage : class, IRunMessage
 {
+    protected RunDriver Driver { get; } = driver;
+
     public async Task Execute(BehaviorContext<RunState, TMessage> context, IBehavior<RunState, TMessage> next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var run = context.Saga;
-        var task = context.Message switch
-        {
-            StartRun => driver.StartAsync(context, run),
-            StepFinished m => driver.StepFinishedAsync(context, run, m),
-            StepTimedOut m => driver.StepTimedOutAsync(context, run, m),
-            StepRetryDue m => driver.RetryDueAsync(context, run, m),
-            DelayElapsed m => driver.DelayElapsedAsync(context, run, m),
-            DecideApproval m => driver.ApprovalDecidedAsync(context, run, m),
-            ApprovalExpired m => driver.ApprovalExpiredAsync(context, run, m),
-            CancelRun m => driver.CancelAsync(context, run, m),
-            RunTimedOut m => driver.RunTimedOutAsync(context, run, m),
-            _ => throw new NotSupportedException($"The run saga has no handler for {typeof(TMessage).Name}."),
-        };
-        await task;
-        driver.PublishTimeline(run);
+        var cancellationToken = context.CancellationToken;
+        var plan = await Driver.BeginAsync(run, cancellationToken);
+        var decision = await DecideAsync(run, plan, context.Message, cancellationToken);
+        await Driver.ApplyAsync(run, plan, decision, cancellationToken);
         await next.Execute(context);
     }
+
+    /// <summary>What <paramref name="message"/> means for the run (reads rows through <see cref="Driver"/>, changes nothing).</summary>
+    protected abstract Task<RunDecision> DecideAsync(RunState run, RunPlan plan, TMessage message, CancellationToken cancellationToken);
 
     public Task Faulted<TException>(BehaviorExceptionContext<RunState, TMessage, TException> context, IBehavior<RunState, TMessage> next)
         where TException : Exception

@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace Flowkit.Sagas.Decisions;
+
+/// <summary>
+/// What the driver gathered before a step is dispatched: the outputs its expressions read, and by step type the
+/// delay's end, the approval's message or the sealed secrets. <see cref="Problem"/> says why the engine could not
+/// work out a value (the attempt then fails without reaching a worker).
+/// </summary>
+internal sealed record DispatchInputs(IReadOnlyDictionary<string, JsonElement> Outputs)
+{
+    public static DispatchInputs Empty { get; } = new(new Dictionary<string, JsonElement>(StringComparer.Ordinal));
+
+    /// <summary>For a delay: when its wait ends.</summary>
+    public DateTimeOffset? DelayUntil { get; init; }
+
+    /// <summary>For an approval: its message with templates evaluated.</summary>
+    public string? ApprovalMessage { get; init; }
+
+    /// <summary>For a worker step: the sealed values of the secrets it reads that are set (missing names left out).</summary>
+    public IReadOnlyDictionary<string, string> SealedSecrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Why an expression the engine evaluates itself failed (the exception's message); null when none did.</summary>
+    public string? Problem { get; init; }
+}

@@ -1,0 +1,18 @@
+namespace Flowkit.Sagas.Decisions;
+
+/// <summary>
+/// What a decision may know about the run: a read-only copy of the saga instance's data, taken by the driver before
+/// each decision (so the decisions never see the MassTransit instance, and cannot change it).
+/// </summary>
+internal sealed record RunFacts(Guid RunId, string Workspace, string Workflow, int Version, string Input)
+{
+    public int RemainingSteps { get; init; }
+
+    public int OpenApprovals { get; init; }
+
+    public bool HoldsSlot { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public RunOutcome? Outcome { get; init; }
+}
