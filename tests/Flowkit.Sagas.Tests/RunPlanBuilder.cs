@@ -31,19 +31,26 @@ internal sealed class RunPlanBuilder
         return this;
     }
 
+    public RunPlanBuilder ContinuingOnError(string id)
+    {
+        var i = _steps.FindIndex(s => s.Id == id);
+        _steps[i] = _steps[i] with { ContinueOnError = true };
+        return this;
+    }
+
     private RunPlanBuilder Add(string id, string type, IEnumerable<Need> needs)
     {
         _steps.Add((id, type, needs.ToList(), RetryPolicy.None, false));
         return this;
     }
 
-    public RunPlan Build()
+    public RunPlan Build(RunOptions? options = null)
     {
         var steps = _steps.Select((s, i) => new PlanStep(
             s.Id, i, s.Type, s.Needs,
             _steps.Where(d => d.Needs.Any(n => n.StepId == s.Id)).Select(d => d.Id).ToArray(),
             _settings.TryGetValue(s.Id, out var settings) ? settings.Spec : EmptySpec, [], s.Retry,
             _settings.TryGetValue(s.Id, out var timed) ? timed.Timeout : null, s.ContinueOnError)).ToArray();
-        return new RunPlan(steps, RunOptions.Default);
+        return new RunPlan(steps, options ?? RunOptions.Default);
     }
 }
