@@ -7,6 +7,9 @@ public static class TimerKinds
     public const string Delay = "delay";
     public const string Approval = "approval";
     public const string RunTimeout = "run-timeout";
+
+    /// <summary>A run queued to start later (a webhook with a not-before time): its StartRun is a timer.</summary>
+    public const string Start = "start";
 }
 
 /// <summary>Deterministic timer tokens: the same (kind, run, step, attempt) always names the same timer.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
@@ -7,17 +6,18 @@ namespace Flowkit.Persistence.Outbox;
 
 /// <summary>
 /// <see cref="IOutbox"/> on the scoped <see cref="FlowkitDbContext"/>: rows are added to the context and saved with
-/// everything else the transaction changes. Bodies are serialised once, here.
+/// everything else the transaction changes. Rows are built by <see cref="OutboxRows"/>, the one writer of outbox rows.
 /// </summary>
 internal sealed class EfOutbox(FlowkitDbContext db, TimeProvider time) : IOutbox
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The serialisation of outbox bodies (<see cref="OutboxRows.Json"/>).</summary>
+    internal static JsonSerializerOptions Json => OutboxRows.Json;
 
     public void Send<T>(string queue, T message, Guid runId)
-        where T : class => Add(message, $"queue:{queue}", runId, null, null);
+        where T : class => Add(message, OutboxRows.Queue(queue), runId, null, null);
 
     public void Publish<T>(T message, Guid runId)
-        where T : class => Add(message, "publish", runId, null, null);
+        where T : class => Add(message, OutboxRows.Publish, runId, null, null);
 
     public void Schedule<T>(T message, DateTimeOffset due, Guid token, Guid runId)
         where T : class
@@ -28,7 +28,7 @@ internal sealed class EfOutbox(FlowkitDbContext db, TimeProvider time) : IOutbox
             pending.State = EntityState.Detached;
         }
 
-        Add(message, $"queue:{Flowkit.Contracts.EngineQueues.Runs}", runId, due, token);
+        Add(message, OutboxRows.Queue(Flowkit.Contracts.EngineQueues.Runs), runId, due, token);
     }
 
     public async Task CancelAsync(Guid token, CancellationToken cancellationToken)
@@ -65,18 +65,7 @@ internal sealed class EfOutbox(FlowkitDbContext db, TimeProvider time) : IOutbox
         where T : class
     {
         var now = time.GetUtcNow();
-        db.Outbox.Add(new OutboxMessageRow
-        {
-            MessageId = Guid.CreateVersion7(),
-            RunId = runId == Guid.Empty ? null : runId,
-            Destination = destination,
-            MessageType = typeof(T).FullName!,
-            Body = JsonSerializer.Serialize(message, Json),
-            TraceParent = Activity.Current?.Id,
-            DueAt = due ?? now,
-            Token = token,
-            CreatedAt = now,
-        });
+        db.Outbox.Add(OutboxRows.Create(message, destination, runId, now, due, token));
         db.NoteOutboxDue(due ?? now);
     }
 }

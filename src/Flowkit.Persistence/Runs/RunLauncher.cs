@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Flowkit.Contracts;
 using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Workflows;
@@ -49,8 +48,8 @@ public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFi
 /// one implicit transaction, so they commit together or not at all (a failed statement rolls back the others). This
 /// is the hot path of ingress, so it is written as SQL rather than as a change-tracked <c>SaveChanges</c> (which
 /// costs a transaction, a second round trip for the commit and the change tracker). The columns are those of the
-/// EF model (<see cref="FlowkitDbContext"/>); the outbox row is the one <c>EfOutbox</c> writes for a send or a
-/// schedule to the run saga, and the relay is woken after the commit as <c>OutboxCommitInterceptor</c> would.
+/// EF model (<see cref="FlowkitDbContext"/>); the outbox row is built by <see cref="OutboxRows.Create"/>, as every
+/// row <c>EfOutbox</c> writes, and the relay is woken after the commit as <c>OutboxCommitInterceptor</c> would.
 /// <para>
 /// The workspace's quota of runs in flight is checked by the batch's first statement (<c>flowkit_require_run_quota</c>
 /// of migration <c>20261203000502_RunsInFlightQuota</c>, which reads a trigger-kept count): over it, the batch stores
@@ -151,11 +150,12 @@ public sealed class RunLauncher(
                 Add(batch, InsertRequest, Text(workflow.Workspace), Text(scope!), Text(key), Uuid(runId), Time(now));
             }
 
-            // The row EfOutbox writes: Send to the run saga's queue, or Schedule with a timer token when due later.
-            var message = new StartRun { RunId = runId, Timestamp = due };
-            Add(batch, InsertOutbox, Uuid(Guid.CreateVersion7()), Uuid(runId), Text($"queue:{EngineQueues.Runs}"),
-                Text(typeof(StartRun).FullName), Text(JsonSerializer.Serialize(message, EfOutbox.Json)),
-                Text(Activity.Current?.Id), Time(due), Uuid(scheduled ? TimerTokens.For("start", runId) : null), Time(now));
+            // The row EfOutbox writes (built by the same OutboxRows.Create): Send to the run saga's queue, or a timer
+            // with a token when due later.
+            var row = OutboxRows.Create(new StartRun { RunId = runId, Timestamp = due }, OutboxRows.Queue(EngineQueues.Runs), runId, now, due,
+                scheduled ? TimerTokens.For(TimerKinds.Start, runId) : null);
+            Add(batch, InsertOutbox, Uuid(row.MessageId), Uuid(row.RunId), Text(row.Destination), Text(row.MessageType), Text(row.Body),
+                Text(row.TraceParent), Time(row.DueAt), Uuid(row.Token), Time(row.CreatedAt));
 
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }

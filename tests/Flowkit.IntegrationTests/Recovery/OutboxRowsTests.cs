@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Flowkit.Contracts;
+using Flowkit.Persistence;
+using Flowkit.Persistence.Runs;
+using Flowkit.Sagas;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Flowkit.IntegrationTests.Recovery;
+
+/// <summary>One outbox writer: the launcher's StartRun row and the saga's are the same row (issue #10).</summary>
+[Collection(FlowkitCollection.Name)]
+public sealed class OutboxRowsTests(Flowkit.Testing.FlowkitFixture flowkit)
+{
+    [Fact]
+    public async Task OutboxRows_LauncherAndSagaOutbox_WriteTheSameRowForOneMessage()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var name = Api.UniqueName("one-writer");
+        await flowkit.Client.CreateWorkflowAsync($"name: {name}\nsteps:\n  - {{ id: a, type: transform, with: {{ ok: true }} }}\n");
+        await using var scope = flowkit.Host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FlowkitDbContext>();
+        var workflow = await db.Workflows.AsNoTracking().SingleAsync(w => w.Name == name, cancellationToken);
+        var due = DateTimeOffset.UtcNow.AddHours(1);
+        using var trace = new Activity("one-writer").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        // The launcher's row (SQL batch), queued to start later so that it stays in the outbox, then the saga's
+        // writer (EfOutbox) scheduling the same message under another token.
+        var launched = await scope.ServiceProvider.GetRequiredService<RunLauncher>().StartAsync(
+            workflow, workflow.LatestVersion, "{}", null, null, new LaunchOptions(NotBefore: due), cancellationToken);
+        var otherToken = Guid.NewGuid();
+        scope.ServiceProvider.GetRequiredService<IOutbox>().Schedule(
+            new StartRun { RunId = launched.RunId, Timestamp = due.ToUniversalTime() }, due.ToUniversalTime(), otherToken, launched.RunId);
+        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            var rows = await ReadAsync(launched.RunId, cancellationToken);
+
+            rows.Should().HaveCount(2);
+            var (launcher, saga) = (rows[0], rows[1]);
+            launcher.Token.Should().Be(TimerTokens.For(TimerKinds.Start, launched.RunId));
+            saga.Token.Should().Be(otherToken);
+            (launcher with { Token = null }).Should().Be(saga with { Token = null }, "both writers build the row with OutboxRows.Create");
+            launcher.TraceParent.Should().Be(trace.Id);
+            launcher.Destination.Should().Be($"queue:{EngineQueues.Runs}");
+            launcher.MessageType.Should().Be(typeof(StartRun).FullName);
+        }
+        finally
+        {
+            // Cancelling the run deletes both timers (the saga cancels every timer of a run that ends).
+            using var cancelled = await flowkit.Client.PostAsync(new Uri($"/api/v1/runs/{launched.RunId}/cancel", UriKind.Relative), null, CancellationToken.None);
+        }
+    }
+
+    private async Task<List<Row>> ReadAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(flowkit.PostgresConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT destination, message_type, body, trace_parent, due_at, token FROM outbox WHERE run_id = @r ORDER BY sequence", connection);
+        command.Parameters.AddWithValue("r", runId);
+        var rows = new List<Row>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetGuid(5)));
+        }
+
+        return rows;
+    }
+
+    private sealed record Row(string Destination, string MessageType, string Body, string? TraceParent, DateTimeOffset DueAt, Guid? Token);
+}
