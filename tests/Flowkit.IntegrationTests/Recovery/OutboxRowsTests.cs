@@ -1,11 +1,11 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Flowkit.Contracts;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Runs;
 using Flowkit.Sagas;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Flowkit.IntegrationTests.Recovery;
 
@@ -35,7 +35,7 @@ public sealed class OutboxRowsTests(Flowkit.Testing.FlowkitFixture flowkit)
         await db.SaveChangesAsync(cancellationToken);
         try
         {
-            var rows = await ReadAsync(launched.RunId, cancellationToken);
+            var rows = await ReadAsync(launched.RunId);
 
             rows.Should().HaveCount(2);
             var (launcher, saga) = (rows[0], rows[1]);
@@ -53,22 +53,15 @@ public sealed class OutboxRowsTests(Flowkit.Testing.FlowkitFixture flowkit)
         }
     }
 
-    private async Task<List<Row>> ReadAsync(Guid runId, CancellationToken cancellationToken)
+    private async Task<List<Row>> ReadAsync(Guid runId)
     {
-        await using var connection = new NpgsqlConnection(flowkit.PostgresConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT destination, message_type, body, trace_parent, due_at, token FROM outbox WHERE run_id = @r ORDER BY sequence", connection);
-        command.Parameters.AddWithValue("r", runId);
-        var rows = new List<Row>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetGuid(5)));
-        }
-
-        return rows;
+        var json = await flowkit.ScalarAsync<string>(
+            """
+            SELECT coalesce(json_agg(json_build_object('destination', destination, 'messageType', message_type, 'body', body,
+                'traceParent', trace_parent, 'dueAt', due_at, 'token', token) ORDER BY sequence), '[]')::text
+            FROM outbox WHERE run_id = @r
+            """, ("r", runId));
+        return JsonSerializer.Deserialize<List<Row>>(json, JsonSerializerOptions.Web)!;
     }
 
     private sealed record Row(string Destination, string MessageType, string Body, string? TraceParent, DateTimeOffset DueAt, Guid? Token);
