@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status observability-tools build test test-unit test-integration run bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools build test test-unit test-integration run run-debug bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,7 +38,13 @@ test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Sagas.Tests --no-build
 	dotnet test --project tests/Flowkit.Worker.Tests --no-build
 
-run: services-up ## Services up, migrations, the all-in-one host on http://127.0.0.1:8080 with examples/ loaded
+run: services-up ## Services up, migrations, the all-in-one host (Release build) on http://127.0.0.1:8080 with examples/ loaded
+	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Release -v quiet
+	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
+	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \
+	  cd src/Flowkit.Host/bin/Release/net10.0 && exec dotnet Flowkit.Host.dll
+
+run-debug: services-up ## The same with a Debug build under dotnet run, for developers (slower)
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Debug -v quiet
 	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
 	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \

@@ -58,6 +58,12 @@ public static class ApiServiceCollectionExtensions
 
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();
+
+        // Anonymous: the JSON Schema of definitions, for editors (issue #18; docs/workflow-language.md).
+        routes.MapGet(Flowkit.Definitions.Schema.WorkflowSchema.Path, () => Results.Text(Flowkit.Definitions.Schema.WorkflowSchema.Json, "application/schema+json"))
+            .AllowAnonymous()
+            .WithTags("Workflows")
+            .WithSummary("The JSON Schema (draft-07) of a workflow definition, for editors: completion and inline errors. No API key.");
         return routes;
     }
 }

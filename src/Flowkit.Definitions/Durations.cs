@@ -80,5 +80,5 @@ public static partial class Durations
     }
 
     [GeneratedRegex(@"^(?:(?<d>\d{1,9})d)?(?:(?<h>\d{1,9})h)?(?:(?<m>\d{1,9})m(?!s))?(?:(?<s>\d{1,9})s)?(?:(?<ms>\d{1,9})ms)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
+    internal static partial Regex Pattern();
 }

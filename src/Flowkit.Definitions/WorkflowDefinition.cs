@@ -31,9 +31,26 @@ public abstract record TriggerDefinition;
 /// <param name="Limit">Rate limit (with a burst of <see cref="WebhookRateLimit.Count"/>); null means only the workspace limit.</param>
 /// <param name="Overflow">What happens over the limit (default <see cref="WebhookOverflow.Reject"/>).</param>
 /// <param name="Signature">Which signature schemes a signed hook accepts (default <see cref="WebhookSignature.Any"/>).</param>
+/// <param name="RespondTimeout">
+/// With <c>respond: result</c>: how long a delivery waits for its run to end before answering 202; null means
+/// <c>respond: accepted</c> (answer 202 at once).
+/// </param>
 public sealed record WebhookTrigger(
-    string Key, string? Secret, string? Dedupe, WebhookRateLimit? Limit, WebhookOverflow Overflow, WebhookSignature Signature = WebhookSignature.Any)
-    : TriggerDefinition;
+    string Key,
+    string? Secret,
+    string? Dedupe,
+    WebhookRateLimit? Limit,
+    WebhookOverflow Overflow,
+    WebhookSignature Signature = WebhookSignature.Any,
+    TimeSpan? RespondTimeout = null)
+    : TriggerDefinition
+{
+    /// <summary>How long a <c>respond: result</c> delivery waits when the trigger names no <c>respondTimeout</c>.</summary>
+    public static readonly TimeSpan DefaultRespondTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest <c>respondTimeout</c>: proxies and load balancers commonly cut idle requests at 60 to 100 s.</summary>
+    public static readonly TimeSpan MaxRespondTimeout = TimeSpan.FromSeconds(100);
+}
 
 /// <summary><paramref name="Count"/> requests per <paramref name="Per"/> (one second or one minute).</summary>
 public sealed record WebhookRateLimit(int Count, TimeSpan Per);
@@ -51,7 +68,30 @@ public enum WebhookOverflow
 /// <summary>Starts runs on a Quartz cron schedule.</summary>
 /// <param name="Expression">Quartz cron expression (seconds first, 6 or 7 fields).</param>
 /// <param name="TimeZone">IANA time zone id; null means UTC.</param>
-public sealed record CronTrigger(string Expression, string? TimeZone) : TriggerDefinition;
+/// <param name="Misfire">What fires were missed while no scheduler ran do (default <see cref="CronMisfire.FireOnce"/>).</param>
+/// <param name="MisfireLimit">With <see cref="CronMisfire.FireAll"/>: at most this many of the missed fires run (the latest ones).</param>
+public sealed record CronTrigger(string Expression, string? TimeZone, CronMisfire Misfire = CronMisfire.FireOnce, int MisfireLimit = CronTrigger.DefaultMisfireLimit)
+    : TriggerDefinition
+{
+    /// <summary>How many missed fires <c>misfire: fireAll</c> runs when the trigger names no <c>misfireLimit</c>.</summary>
+    public const int DefaultMisfireLimit = 10;
+
+    /// <summary>The largest <c>misfireLimit</c>: a long outage must not become a flood of runs.</summary>
+    public const int MaxMisfireLimit = 1000;
+}
+
+/// <summary>What a cron trigger does about fire times missed while no scheduler was running (docs/ingress.md section 6).</summary>
+public enum CronMisfire
+{
+    /// <summary>One catch-up run now for all the missed fires, then the schedule resumes.</summary>
+    FireOnce,
+
+    /// <summary>No catch-up run: the schedule resumes at the next fire time.</summary>
+    Skip,
+
+    /// <summary>One run per missed fire (the latest <see cref="CronTrigger.MisfireLimit"/> of them), then the schedule resumes.</summary>
+    FireAll,
+}
 
 /// <summary>One step as written.</summary>
 /// <param name="Id">Step id, a JavaScript identifier so that <c>steps.&lt;id&gt;</c> works.</param>

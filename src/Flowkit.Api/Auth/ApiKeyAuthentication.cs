@@ -6,11 +6,13 @@ using Flowkit.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Flowkit.Api.Auth;
 
@@ -45,6 +47,13 @@ internal static class ApiKeyDefaults
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        // Any bytes in an Authorization header are just a wrong key: decode it so that it reaches the handler (#18).
+        services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            var previous = kestrel.RequestHeaderEncodingSelector;
+            kestrel.RequestHeaderEncodingSelector = name =>
+                string.Equals(name, HeaderNames.Authorization, StringComparison.OrdinalIgnoreCase) ? AuthorizationHeaderEncoding.Instance : previous(name);
+        });
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());

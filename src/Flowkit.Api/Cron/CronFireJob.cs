@@ -53,6 +53,13 @@ internal sealed class CronFireJob(IServiceScopeFactory scopes, TriggerCatalog ca
             return;
         }
 
+        if (cron.Misfire == CronMisfire.FireAll && !CronCatchUp.WithinLimit(cron, scheduledAt, firedAt, cron.MisfireLimit))
+        {
+            // Quartz fires every missed time of a fireAll trigger; only the latest misfireLimit of them start runs.
+            Log.CronMisfireOverLimit(logger, name, workflowId, scheduledAt, cron.MisfireLimit);
+            return;
+        }
+
         var input = JsonSerializer.Serialize(new
         {
             scheduledAt,

@@ -139,7 +139,7 @@ internal sealed class CronReconciler(
             {
                 if (triggers[index] is CronTrigger cron)
                 {
-                    var entry = new DesiredCron(workflow.Workspace, workflow.Id, index, cron.Expression, cron.TimeZone);
+                    var entry = new DesiredCron(workflow.Workspace, workflow.Id, index, cron.Expression, cron.TimeZone, cron.Misfire);
                     desired[entry.Key] = entry;
                 }
             }

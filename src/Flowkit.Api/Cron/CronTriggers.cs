@@ -1,9 +1,11 @@
+using Flowkit.Definitions;
 using Quartz;
 
 namespace Flowkit.Api.Cron;
 
 /// <summary>One cron trigger of a live workflow's latest version, as the scheduler should hold it.</summary>
-internal sealed record DesiredCron(string Workspace, Guid WorkflowId, int Index, string Expression, string? TimeZone)
+internal sealed record DesiredCron(
+    string Workspace, Guid WorkflowId, int Index, string Expression, string? TimeZone, CronMisfire Misfire = CronMisfire.FireOnce)
 {
     public TriggerKey Key => CronTriggers.KeyOf(WorkflowId, Index);
 }
@@ -25,9 +27,9 @@ internal static class CronTriggers
     public static TimeZoneInfo ZoneOf(string? timeZone) => timeZone is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
 
     /// <summary>
-    /// The Quartz trigger: the definition's expression in its time zone (UTC when none is given), with the misfire
-    /// policy "fire once now, then resume" (a scheduler that was down past the misfire threshold runs one catch-up
-    /// run, not one per missed fire). The job data repeats the definition so a fire can check it is still current.
+    /// The Quartz trigger: the definition's expression in its time zone (UTC when none is given), with the trigger's
+    /// misfire policy as Quartz's misfire instruction (<see cref="Misfire"/>). The job data repeats the definition so
+    /// a fire can check it is still current.
     /// </summary>
     public static ITrigger Build(DesiredCron cron) =>
         TriggerBuilder.Create()
@@ -38,14 +40,31 @@ internal static class CronTriggers
             .UsingJobData(IndexKey, cron.Index.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UsingJobData(ExpressionKey, cron.Expression)
             .UsingJobData(TimeZoneKey, cron.TimeZone ?? "")
-            .WithSchedule(CronScheduleBuilder.Create(cron.Expression)
-                .InTimeZone(ZoneOf(cron.TimeZone))
-                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .WithSchedule(Misfire(CronScheduleBuilder.Create(cron.Expression).InTimeZone(ZoneOf(cron.TimeZone)), cron.Misfire))
             .Build();
+
+    /// <summary>
+    /// Quartz applies these once a fire is later than its misfire threshold (a scheduler down, or all nodes busy):
+    /// fireOnce fires now once and resumes; skip resumes at the next fire time; fireAll fires every missed time at
+    /// once, and <see cref="CronFireJob"/> keeps only the latest <see cref="CronTrigger.MisfireLimit"/> of them.
+    /// </summary>
+    public static CronScheduleBuilder Misfire(CronScheduleBuilder schedule, CronMisfire misfire)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return schedule.WithMisfireInstruction(InstructionOf(misfire));
+    }
+
+    public static CronTriggerMisfireInstruction InstructionOf(CronMisfire misfire) => misfire switch
+    {
+        CronMisfire.Skip => CronTriggerMisfireInstruction.DoNothing,
+        CronMisfire.FireAll => CronTriggerMisfireInstruction.IgnoreMisfires,
+        _ => CronTriggerMisfireInstruction.FireAndProceed,
+    };
 
     /// <summary>True when the stored trigger already is what <paramref name="cron"/> asks for.</summary>
     public static bool Matches(ITrigger? stored, DesiredCron cron) =>
         stored is ICronTrigger trigger
         && string.Equals(trigger.CronExpressionString, cron.Expression, StringComparison.Ordinal)
-        && string.Equals(trigger.TimeZone.Id, ZoneOf(cron.TimeZone).Id, StringComparison.Ordinal);
+        && string.Equals(trigger.TimeZone.Id, ZoneOf(cron.TimeZone).Id, StringComparison.Ordinal)
+        && trigger.MisfireInstruction == InstructionOf(cron.Misfire);
 }

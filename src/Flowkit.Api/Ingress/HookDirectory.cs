@@ -5,6 +5,7 @@ using Flowkit.Definitions;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Workflows;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,13 +17,16 @@ internal sealed record HookTarget(WorkflowRow Workflow, int Version, WebhookTrig
 /// <summary>
 /// Finds the live workflow whose latest version declares a webhook key: an indexed query (the GIN index of migration
 /// 20261123000402 over each version's triggers), its answer kept for <see cref="IngressOptions.HookCacheTtl"/>; the
-/// trigger's settings come from <see cref="TriggerCatalog"/> (compiled once per version).
+/// trigger's settings come from <see cref="TriggerCatalog"/> (compiled once per version). The cache is a bounded
+/// <see cref="MemoryCache"/>: at most <see cref="CacheLimit"/> hooks, the least recently used dropped first.
 /// </summary>
-internal sealed class HookDirectory(TriggerCatalog catalog, IOptions<IngressOptions> options, TimeProvider time, ILogger<HookDirectory> logger)
+internal sealed class HookDirectory(TriggerCatalog catalog, IOptions<IngressOptions> options, ILogger<HookDirectory> logger) : IDisposable
 {
-    private const int CacheLimit = 10_000;
+    internal const int CacheLimit = 10_000;
     private readonly ConcurrentDictionary<(string, string), bool> _warnedAmbiguous = new();
-    private readonly ConcurrentDictionary<(string Workspace, string Key), (HookTarget Target, long Until)> _cache = new();
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = CacheLimit });
+
+    public void Dispose() => _cache.Dispose();
 
     /// <summary>
     /// The hook's target; from a short-lived cache unless <paramref name="fresh"/>. A cached target may be outdated
@@ -32,26 +36,21 @@ internal sealed class HookDirectory(TriggerCatalog catalog, IOptions<IngressOpti
     /// </summary>
     public async Task<HookTarget?> FindAsync(FlowkitDbContext db, string workspace, string key, bool fresh, CancellationToken cancellationToken)
     {
-        var now = time.GetTimestamp();
-        if (!fresh && _cache.TryGetValue((workspace, key), out var cached) && now < cached.Until)
+        var cacheKey = (workspace, key);
+        if (!fresh && _cache.TryGetValue(cacheKey, out HookTarget? cached) && cached is not null)
         {
-            return cached.Target;
+            return cached;
         }
 
         var target = await QueryAsync(db, workspace, key, cancellationToken);
         var ttl = options.Value.HookCacheTtl;
         if (target is null || ttl <= TimeSpan.Zero)
         {
-            _cache.TryRemove((workspace, key), out _);
+            _cache.Remove(cacheKey);
         }
         else
         {
-            if (_cache.Count >= CacheLimit)
-            {
-                _cache.Clear();
-            }
-
-            _cache[(workspace, key)] = (target, now + (long)(ttl.TotalSeconds * time.TimestampFrequency));
+            _cache.Set(cacheKey, target, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ttl });
         }
 
         return target;

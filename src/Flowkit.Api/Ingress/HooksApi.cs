@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Flowkit.Api.Problems;
 using Flowkit.Api.Triggers;
@@ -28,6 +29,13 @@ public sealed record HookAccepted(
     bool Duplicate,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? StartsAt = null);
 
+/// <summary>The answer of a <c>respond: result</c> webhook whose run succeeded in time.</summary>
+/// <param name="RunId">The run this delivery started, or for a duplicate the run the first delivery started.</param>
+/// <param name="Duplicate">True when an earlier delivery with the same key started <paramref name="RunId"/>.</param>
+/// <param name="Status">Always <c>succeeded</c> (a failed or cancelled run answers a problem instead).</param>
+/// <param name="Output">The output of the run's last succeeded step in definition order.</param>
+public sealed record HookResult(Guid RunId, bool Duplicate, string Status, JsonElement? Output);
+
 /// <summary>POST /hooks/{workspace}/{key}: webhook triggers (CONTRACT.md section 2; docs/ingress.md).</summary>
 public static class HooksApi
 {
@@ -39,12 +47,14 @@ public static class HooksApi
             .WithTags("Webhooks")
             .WithSummary("Deliver a webhook: starts a run of the workflow whose latest version has this webhook key. No API key; signed with X-Flowkit-Signature when the trigger has a secret.")
             .Accepts<object>("application/json")
+            .Produces<HookResult>(StatusCodes.Status200OK)
             .Produces<HookAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
@@ -68,6 +78,7 @@ internal sealed class WebhookIngress(
     IOptions<IngressOptions> options,
     IngressMetrics metrics,
     IOptions<RunQuotaOptions> quotas,
+    RunResults results,
     TimeProvider time,
     ILogger<WebhookIngress> logger)
 {
@@ -98,7 +109,7 @@ internal sealed class WebhookIngress(
         var result = await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken);
         if (result is not null)
         {
-            return result;
+            return await RespondAsync(context, target.Hook!, result, cancellationToken);
         }
 
         // The cached hook was outdated (the workflow was archived or has a new version): nothing was stored. Look it
@@ -109,8 +120,66 @@ internal sealed class WebhookIngress(
             return target.Result;
         }
 
-        return await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken)
-            ?? Unavailable(context, new InvalidOperationException($"Webhook '{key}' changed twice while one delivery was being stored."));
+        result = await ProcessAsync(context, target.Hook!, body, json, settings, cancellationToken);
+        return result is null
+            ? Unavailable(context, new InvalidOperationException($"Webhook '{key}' changed twice while one delivery was being stored."))
+            : await RespondAsync(context, target.Hook!, result, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>respond: result</c> (issue #18): an accepted delivery, new or duplicate, waits for its run to end and answers
+    /// 200 with the output, or 500 with the run's error as a problem; past the trigger's time limit it keeps its 202.
+    /// </summary>
+    private async Task<IResult> RespondAsync(HttpContext context, HookTarget target, IResult result, CancellationToken cancellationToken)
+    {
+        if (target.Trigger.RespondTimeout is not { } timeout || result is not JsonHttpResult<HookAccepted> { Value: { } accepted })
+        {
+            return result;
+        }
+
+        RunEnd? end;
+        try
+        {
+            end = await results.WaitAsync(accepted.RunId, timeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The sender went away; the run goes on, and the 202 it would have had is as good as any answer now.
+            return result;
+        }
+        catch (Exception ex) when (IsDatabaseFailure(ex))
+        {
+            // The run is stored and goes on; only its result could not be read, so the sender gets what it would without waiting.
+            Log.RunResultUnread(logger, accepted.RunId, ex);
+            return result;
+        }
+
+        if (end is null)
+        {
+            metrics.Request("result_pending");
+            return result;
+        }
+
+        if (end.Status == "succeeded")
+        {
+            metrics.Request("result");
+            return TypedResults.Json(new HookResult(accepted.RunId, accepted.Duplicate, end.Status, end.Output), statusCode: StatusCodes.Status200OK);
+        }
+
+        metrics.Request("result_failed");
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Type = ProblemTypes.RunFailed,
+            Title = end.Status == "cancelled" ? "The run was cancelled." : "The run failed.",
+            Status = StatusCodes.Status500InternalServerError,
+            Detail = end.Error ?? $"Run {accepted.RunId} ended {end.Status}.",
+            Extensions =
+            {
+                ["runId"] = accepted.RunId,
+                ["status"] = end.Status,
+                ["duplicate"] = accepted.Duplicate,
+            },
+        });
     }
 
     private async Task<(HookTarget? Hook, IResult? Result)> FindAsync(HttpContext context, string workspace, string key, bool fresh, CancellationToken cancellationToken)

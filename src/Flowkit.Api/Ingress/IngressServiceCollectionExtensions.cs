@@ -22,6 +22,7 @@ public static class IngressServiceCollectionExtensions
         services.TryAddSingleton<RedisIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisIngress>());
         services.AddScoped<WebhookIngress>();
+        services.AddScoped<RunResults>();
         services.TryAddSingleton<RunRequestPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<RunRequestPruner>());
         return services;

@@ -58,4 +58,10 @@ internal static partial class Log
 
     [LoggerMessage(1726, LogLevel.Warning, "Cron trigger {Trigger} of workflow {WorkflowId} fired for {ScheduledAt:O} but workspace '{Workspace}' is at its quota of runs in flight; no run for this fire")]
     public static partial void CronOverQuota(ILogger logger, string trigger, Guid workflowId, DateTimeOffset scheduledAt, string workspace);
+
+    [LoggerMessage(1727, LogLevel.Warning, "Run {RunId} of a respond: result webhook was stored, but its result could not be read; answered 202")]
+    public static partial void RunResultUnread(ILogger logger, Guid runId, Exception exception);
+
+    [LoggerMessage(1728, LogLevel.Warning, "Cron trigger {Trigger} of workflow {WorkflowId} missed its fire at {ScheduledAt:O}, older than its misfireLimit of {Limit} latest missed fires; no run")]
+    public static partial void CronMisfireOverLimit(ILogger logger, string trigger, Guid workflowId, DateTimeOffset scheduledAt, int limit);
 }

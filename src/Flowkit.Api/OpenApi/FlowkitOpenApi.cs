@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Flowkit.Api.Workflows;
+using Flowkit.Definitions.Schema;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -68,73 +69,85 @@ internal static class FlowkitOpenApi
         return options;
     }
 
-    /// <summary>The workflow language's settings (CONTRACT.md section 1), for editors and clients; the server's validation is the authority.</summary>
-    private static OpenApiSchema WorkflowDefinitionSchema()
+    /// <summary>
+    /// The workflow language's settings, converted from <see cref="WorkflowSchema"/> (the JSON Schema the validator's
+    /// tables generate, issue #18). OpenAPI's schema object has no <c>if</c>/<c>then</c> or <c>propertyNames</c>, so the
+    /// per-step-type rules are left out here; the full schema is at <c>GET /schemas/workflow.json</c>.
+    /// </summary>
+    internal static OpenApiSchema WorkflowDefinitionSchema()
     {
-        var ids = new OpenApiSchema
-        {
-            Description = "A step id or a list of step ids.",
-            OneOf = [Text(), new OpenApiSchema { Type = JsonSchemaType.Array, Items = Text() }],
-        };
-        var retry = Object(
-            "Retries of a failing step.",
-            ("attempts", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Description = "Total attempts, the first included (default 1)." }),
-            ("backoff", Enum("fixed", "exponential")),
-            ("delay", Text("Wait before the second attempt, like 2s.")),
-            ("maxDelay", Text("Longest wait between attempts.")),
-            ("jitter", new OpenApiSchema { Type = JsonSchemaType.Boolean }));
-        var step = Object(
-            "One step. Without needs a step follows the one before it.",
-            ("id", Text("Unique id, letters, digits and _.")),
-            ("type", Enum("http", "transform", "condition", "approval", "delay", "notify", "script")),
-            ("description", Text()),
-            ("needs", ids),
-            ("if", Text("condition: a JavaScript expression.")),
-            ("then", ids),
-            ("else", ids),
-            ("message", Text("approval: what the approver reads.")),
-            ("for", Text("delay: how long, like 10m.")),
-            ("until", Text("delay: an ISO time expression.")),
-            ("with", new OpenApiSchema { Type = JsonSchemaType.Object, Description = "The step type's settings; strings may hold {{ expressions }}." }),
-            ("timeout", Text("Per attempt, like 30s; approval: how long to wait for a decision.")),
-            ("retry", retry),
-            ("continueOnError", new OpenApiSchema { Type = JsonSchemaType.Boolean }));
-        step.Required = new HashSet<string> { "id", "type" };
-        var trigger = Object(
-            "A trigger: one of webhook or cron.",
-            ("webhook", Object(
-                "Starts a run on POST /hooks/{workspace}/{key}.",
-                ("key", Text()),
-                ("secret", Text("HMAC secret, usually {{ secrets.name }}.")),
-                ("dedupe", Text("Expression giving the duplicate-detection key.")),
-                ("limit", Text("Rate limit, like 50/s or 100/m.")),
-                ("overflow", Enum("reject", "queue")),
-                ("signature", Enum("any", "timestamped")))),
-            ("cron", Object(
-                "Starts a run on a schedule (Quartz syntax).",
-                ("expression", Text()),
-                ("timezone", Text("IANA time zone, like Asia/Seoul.")))));
-        var definition = Object(
-            "A workflow definition.",
-            ("name", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z0-9][a-z0-9-]{0,63}$" }),
-            ("description", Text()),
-            ("triggers", new OpenApiSchema { Type = JsonSchemaType.Array, Items = trigger }),
-            ("steps", new OpenApiSchema { Type = JsonSchemaType.Array, Items = step, MinItems = 1 }),
-            ("timeout", Text("Run timeout, like 1h.")),
-            ("concurrency", Object("Run-level concurrency.", ("limit", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" }))));
-        definition.Required = new HashSet<string> { "name", "steps" };
-        return definition;
+        var schema = Convert(WorkflowSchema.Build());
+        schema.Description += $" Full JSON Schema, with the rules of each step type: {WorkflowSchema.Path}.";
+        return schema;
     }
 
-    private static OpenApiSchema Text(string? description = null) => new() { Type = JsonSchemaType.String, Description = description };
-
-    private static OpenApiSchema Enum(params string[] values) =>
-        new() { Type = JsonSchemaType.String, Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList() };
-
-    private static OpenApiSchema Object(string description, params (string Name, IOpenApiSchema Schema)[] properties) => new()
+    private static OpenApiSchema Convert(JsonNode? node)
     {
-        Type = JsonSchemaType.Object,
-        Description = description,
-        Properties = properties.ToDictionary(p => p.Name, p => p.Schema),
-    };
+        var schema = new OpenApiSchema();
+        if (node is not JsonObject json)
+        {
+            return schema;
+        }
+
+        foreach (var (key, value) in json)
+        {
+            switch (key)
+            {
+                case "type":
+                    schema.Type = value!.GetValue<string>() switch
+                    {
+                        "object" => JsonSchemaType.Object,
+                        "array" => JsonSchemaType.Array,
+                        "integer" => JsonSchemaType.Integer,
+                        "boolean" => JsonSchemaType.Boolean,
+                        _ => JsonSchemaType.String,
+                    };
+                    break;
+                case "description":
+                    schema.Description = value!.GetValue<string>();
+                    break;
+                case "pattern":
+                    schema.Pattern = value!.GetValue<string>();
+                    break;
+                case "enum":
+                    schema.Enum = [.. value!.AsArray().Select(v => v!.DeepClone())];
+                    break;
+                case "minimum":
+                    schema.Minimum = value!.ToJsonString();
+                    break;
+                case "maximum":
+                    schema.Maximum = value!.ToJsonString();
+                    break;
+                case "minItems":
+                    schema.MinItems = value!.GetValue<int>();
+                    break;
+                case "minProperties":
+                    schema.MinProperties = value!.GetValue<int>();
+                    break;
+                case "maxProperties":
+                    schema.MaxProperties = value!.GetValue<int>();
+                    break;
+                case "required":
+                    schema.Required = new HashSet<string>(value!.AsArray().Select(v => v!.GetValue<string>()), StringComparer.Ordinal);
+                    break;
+                case "items":
+                    schema.Items = Convert(value);
+                    break;
+                case "oneOf":
+                    schema.OneOf = [.. value!.AsArray().Select(v => (IOpenApiSchema)Convert(v))];
+                    break;
+                case "properties":
+                    schema.Properties = value!.AsObject().ToDictionary(p => p.Key, p => (IOpenApiSchema)Convert(p.Value), StringComparer.Ordinal);
+                    break;
+                case "additionalProperties" when value is JsonObject:
+                    schema.AdditionalProperties = Convert(value);
+                    break;
+                case "additionalProperties":
+                    schema.AdditionalPropertiesAllowed = value!.GetValue<bool>();
+                    break;
+            }
+        }
+
+        return schema;
+    }
 }

@@ -16,4 +16,7 @@ public static class ProblemTypes
     public const string PayloadTooLarge = Base + "payload-too-large";
     public const string TooManyRequests = Base + "too-many-requests";
     public const string Unavailable = Base + "unavailable";
+
+    /// <summary>A <c>respond: result</c> webhook's run failed or was cancelled (docs/ingress.md section 1b).</summary>
+    public const string RunFailed = Base + "run-failed";
 }

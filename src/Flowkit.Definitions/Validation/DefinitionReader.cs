@@ -18,8 +18,13 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly string[] HttpWithKeys = ["method", "url", "headers", "body", "expectedStatuses"];
     internal static readonly string[] NotifyWithKeys = ["url", "text"];
     internal static readonly string[] ScriptWithKeys = ["code"];
-    internal static readonly string[] WebhookKeys = ["key", "secret", "dedupe", "limit", "overflow", "signature"];
-    internal static readonly string[] CronKeys = ["expression", "timezone"];
+    internal static readonly string[] WebhookKeys = ["key", "secret", "dedupe", "limit", "overflow", "signature", "respond", "respondTimeout"];
+    internal static readonly string[] RespondModes = ["accepted", "result"];
+    internal static readonly string[] CronKeys = ["expression", "timezone", "misfire", "misfireLimit"];
+    internal static readonly string[] MisfirePolicies = ["fireOnce", "skip", "fireAll"];
+    internal static readonly string[] OverflowModes = ["reject", "queue"];
+    internal static readonly string[] SignatureModes = ["any", "timestamped"];
+    internal static readonly string[] BackoffKinds = ["fixed", "exponential"];
     internal static readonly string[] ConcurrencyKeys = ["limit"];
     internal static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
@@ -39,6 +44,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly Bounds RunTimeout = new(TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
     internal static readonly Bounds RetryDelay = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
     internal static readonly Bounds RetryMaxDelay = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7));
+    internal static readonly Bounds RespondTimeout = new(TimeSpan.FromSeconds(1), WebhookTrigger.MaxRespondTimeout);
     internal static readonly Bounds DelayFor = new(TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
     internal const int MaxAttempts = 100;
     internal const int MaxConcurrency = 10_000;
@@ -306,10 +312,48 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             }
         }
 
+        var respondTimeout = ReadRespond(settings);
         if (key is not null)
         {
-            Triggers.Add(new WebhookTrigger(key, secret, dedupe, limit, overflow, signature));
+            Triggers.Add(new WebhookTrigger(key, secret, dedupe, limit, overflow, signature, respondTimeout));
         }
+    }
+
+    /// <summary><c>respond</c> and <c>respondTimeout</c> (issue #18): the wait of a <c>respond: result</c> hook, or null.</summary>
+    private TimeSpan? ReadRespond(Dictionary<string, Value> settings)
+    {
+        var result = false;
+        var accepted = !settings.ContainsKey("respond");
+        if (settings.TryGetValue("respond", out var respondValue) && ExpectString(respondValue, "'respond'", out var respondText))
+        {
+            switch (respondText)
+            {
+                case "accepted":
+                    accepted = true;
+                    break;
+                case "result":
+                    result = true;
+                    break;
+                default:
+                    Error(respondValue.Path, $"'respond' must be 'accepted' (answer 202 with the run id at once) or 'result' (answer with the run's output when it ends), not '{respondText}'.");
+                    break;
+            }
+        }
+
+        var timeout = WebhookTrigger.DefaultRespondTimeout;
+        if (settings.TryGetValue("respondTimeout", out var timeoutValue))
+        {
+            if (accepted)
+            {
+                Error(timeoutValue.Path, "'respondTimeout' is how long a 'respond: result' webhook waits for its run; add respond: result, or remove it.");
+            }
+            else if (ReadDuration(timeoutValue, "'respondTimeout'", RespondTimeout) is { } given)
+            {
+                timeout = given;
+            }
+        }
+
+        return result ? timeout : null;
     }
 
     private WebhookRateLimit? ReadRateLimit(string text, string path)
@@ -378,9 +422,41 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             timeZone = ReadTimeZone(zone, zoneValue.Path);
         }
 
+        var misfire = CronMisfire.FireOnce;
+        if (settings.TryGetValue("misfire", out var misfireValue) && ExpectString(misfireValue, "'misfire'", out var misfireText))
+        {
+            switch (misfireText)
+            {
+                case "fireOnce":
+                    break;
+                case "skip":
+                    misfire = CronMisfire.Skip;
+                    break;
+                case "fireAll":
+                    misfire = CronMisfire.FireAll;
+                    break;
+                default:
+                    Error(misfireValue.Path, $"'misfire' must be 'fireOnce' (one catch-up run for the fires missed while no scheduler ran), 'skip' (none) or 'fireAll' (one per missed fire, at most misfireLimit), not '{misfireText}'.{_problems.DidYouMean(misfireText, MisfirePolicies)}");
+                    break;
+            }
+        }
+
+        var misfireLimit = CronTrigger.DefaultMisfireLimit;
+        if (settings.TryGetValue("misfireLimit", out var limitValue))
+        {
+            if (misfire != CronMisfire.FireAll)
+            {
+                Error(limitValue.Path, "'misfireLimit' caps how many missed fires 'misfire: fireAll' runs; add misfire: fireAll, or remove it.");
+            }
+            else if (ReadWholeNumber(limitValue, "'misfireLimit'", 1, CronTrigger.MaxMisfireLimit) is { } given)
+            {
+                misfireLimit = given;
+            }
+        }
+
         if (expression is not null)
         {
-            Triggers.Add(new CronTrigger(expression, timeZone));
+            Triggers.Add(new CronTrigger(expression, timeZone, misfire, misfireLimit));
         }
     }
 

@@ -62,7 +62,7 @@ public sealed class CanonicalJsonTests
     public void Compile_SameDefinitionInYamlAndJson_GivesTheSameCanonicalJsonAndPlan()
     {
         var yaml = Yaml(ContractYaml);
-        var json = Json(ContractJson);
+        var json = Definitions.Json(ContractJson);
 
         yaml.Errors.Should().BeEmpty();
         json.Errors.Should().BeEmpty();

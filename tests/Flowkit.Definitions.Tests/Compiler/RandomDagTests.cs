@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using static Flowkit.Definitions.Tests.Compiler.Definitions;
 
 namespace Flowkit.Definitions.Tests.Compiler;
 
@@ -30,7 +29,7 @@ public sealed partial class RandomDagTests
         var expected = ExpectedNeeds(generated);
         var hasCycle = HasCycle(expected);
 
-        var compilation = Json(generated.Json);
+        var compilation = Definitions.Json(generated.Json);
 
         if (hasCycle)
         {

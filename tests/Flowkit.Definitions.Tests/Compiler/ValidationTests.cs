@@ -155,13 +155,17 @@ public sealed class ValidationTests
         { "name: test\ntriggers:\n  - webhook: { key: a, overflow: drop }\nsteps:\n" + T, "$.triggers[0].webhook.overflow", "'overflow' must be 'reject'" },
         { "name: test\ntriggers:\n  - webhook: { key: a, signing: x }\nsteps:\n" + T, "$.triggers[0].webhook.signing", "Unknown webhook setting 'signing'" },
         { "name: test\ntriggers:\n  - webhook: { key: a, signature: timestamped }\nsteps:\n" + T, "$.triggers[0].webhook.signature", "'signature' needs 'secret'" },
+        { "name: test\ntriggers:\n  - webhook: { key: a, respond: output }\nsteps:\n" + T, "$.triggers[0].webhook.respond", "'respond' must be 'accepted'" },
+        { "name: test\ntriggers:\n  - webhook: { key: a, respond: result, respondTimeout: 101s }\nsteps:\n" + T, "$.triggers[0].webhook.respondTimeout", "it must be from 1s to 1m40s" },
+        { "name: test\ntriggers:\n  - webhook: { key: a, respond: result, respondTimeout: 5 }\nsteps:\n" + T, "$.triggers[0].webhook.respondTimeout", "Add a unit, like 5s." },
+        { "name: test\ntriggers:\n  - webhook: { key: a, respondTimeout: 5s }\nsteps:\n" + T, "$.triggers[0].webhook.respondTimeout", "add respond: result" },
         { "name: test\ntriggers:\n  - cron: { timezone: UTC }\nsteps:\n" + T, "$.triggers[0].cron.expression", "A cron trigger needs an expression" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 9 * * *\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "The cron expression '0 9 * * *' is not valid: it has 5 fields, the Unix crontab form, but Flowkit uses Quartz cron, which starts with a seconds field. Cron expressions here have 6 or 7 fields" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 0 25 * * ?\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "is not valid" },
         { "name: test\ntriggers:\n  - cron: { expression: \"every day\" }\nsteps:\n" + T, "$.triggers[0].cron.expression", "6 or 7 fields" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 0 9 ? * MON-FRI\", timezone: Mars/Olympus }\nsteps:\n" + T, "$.triggers[0].cron.timezone", "Unknown time zone 'Mars/Olympus'. Use an IANA time zone name" },
         { "name: test\ntriggers:\n  - cron: { expression: \"0 0 9 ? * MON-FRI\", timezone: Eastern Standard Time }\nsteps:\n" + T, "$.triggers[0].cron.timezone", "Unknown time zone" },
-        { "name: test\ntriggers:\n  - cron: { expression: \"0 0 9 ? * MON-FRI\", tz: UTC }\nsteps:\n" + T, "$.triggers[0].cron.tz", "Unknown cron setting 'tz'. Allowed: expression, timezone." },
+        { "name: test\ntriggers:\n  - cron: { expression: \"0 0 9 ? * MON-FRI\", tz: UTC }\nsteps:\n" + T, "$.triggers[0].cron.tz", "Unknown cron setting 'tz'. Allowed: expression, timezone, misfire, misfireLimit." },
 
         // Text that is not a document.
         { "name: [unclosed\nsteps: x", "$", "The YAML cannot be read after line 1, column 7" },
@@ -193,7 +197,7 @@ public sealed class ValidationTests
     [InlineData("   ", "$", "The document is empty")]
     public void Compile_JsonProblem_ReportsItAtItsPath(string json, string path, string message)
     {
-        var compilation = Json(json);
+        var compilation = Definitions.Json(json);
 
         compilation.Errors.Should().Contain(e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
     }

@@ -23,48 +23,48 @@ internal sealed class AddressPolicy
         IPAddress.Parse("fd00:ec2::254"), // AWS over IPv6
     ];
 
-    private static readonly (Cidr Range, string What)[] Blocked =
+    private static readonly (IPNetwork Range, string What)[] Blocked =
     [
-        (Cidr.Parse("0.0.0.0/8"), "'this network' (0.0.0.0/8)"),
-        (Cidr.Parse("10.0.0.0/8"), "private (10.0.0.0/8)"),
-        (Cidr.Parse("100.64.0.0/10"), "shared carrier-grade NAT (100.64.0.0/10)"),
-        (Cidr.Parse("127.0.0.0/8"), "loopback (127.0.0.0/8)"),
-        (Cidr.Parse("169.254.0.0/16"), "link-local (169.254.0.0/16)"),
-        (Cidr.Parse("172.16.0.0/12"), "private (172.16.0.0/12)"),
-        (Cidr.Parse("192.0.0.0/24"), "reserved for protocols (192.0.0.0/24)"),
-        (Cidr.Parse("192.0.2.0/24"), "documentation (192.0.2.0/24)"),
-        (Cidr.Parse("192.88.99.0/24"), "6to4 relay (192.88.99.0/24)"),
-        (Cidr.Parse("192.168.0.0/16"), "private (192.168.0.0/16)"),
-        (Cidr.Parse("198.18.0.0/15"), "benchmarking (198.18.0.0/15)"),
-        (Cidr.Parse("198.51.100.0/24"), "documentation (198.51.100.0/24)"),
-        (Cidr.Parse("203.0.113.0/24"), "documentation (203.0.113.0/24)"),
-        (Cidr.Parse("224.0.0.0/4"), "multicast (224.0.0.0/4)"),
-        (Cidr.Parse("240.0.0.0/4"), "reserved (240.0.0.0/4, including broadcast)"),
-        (Cidr.Parse("::/128"), "unspecified (::)"),
-        (Cidr.Parse("::1/128"), "loopback (::1)"),
-        (Cidr.Parse("64:ff9b:1::/48"), "local-use NAT64 (64:ff9b:1::/48)"),
-        (Cidr.Parse("100::/64"), "discard-only (100::/64)"),
-        (Cidr.Parse("2001::/23"), "reserved for protocols (2001::/23)"),
-        (Cidr.Parse("2001:db8::/32"), "documentation (2001:db8::/32)"),
-        (Cidr.Parse("fc00::/7"), "unique local (fc00::/7)"),
-        (Cidr.Parse("fe80::/10"), "link-local (fe80::/10)"),
-        (Cidr.Parse("fec0::/10"), "site-local (fec0::/10)"),
-        (Cidr.Parse("ff00::/8"), "multicast (ff00::/8)"),
+        (IPNetwork.Parse("0.0.0.0/8"), "'this network' (0.0.0.0/8)"),
+        (IPNetwork.Parse("10.0.0.0/8"), "private (10.0.0.0/8)"),
+        (IPNetwork.Parse("100.64.0.0/10"), "shared carrier-grade NAT (100.64.0.0/10)"),
+        (IPNetwork.Parse("127.0.0.0/8"), "loopback (127.0.0.0/8)"),
+        (IPNetwork.Parse("169.254.0.0/16"), "link-local (169.254.0.0/16)"),
+        (IPNetwork.Parse("172.16.0.0/12"), "private (172.16.0.0/12)"),
+        (IPNetwork.Parse("192.0.0.0/24"), "reserved for protocols (192.0.0.0/24)"),
+        (IPNetwork.Parse("192.0.2.0/24"), "documentation (192.0.2.0/24)"),
+        (IPNetwork.Parse("192.88.99.0/24"), "6to4 relay (192.88.99.0/24)"),
+        (IPNetwork.Parse("192.168.0.0/16"), "private (192.168.0.0/16)"),
+        (IPNetwork.Parse("198.18.0.0/15"), "benchmarking (198.18.0.0/15)"),
+        (IPNetwork.Parse("198.51.100.0/24"), "documentation (198.51.100.0/24)"),
+        (IPNetwork.Parse("203.0.113.0/24"), "documentation (203.0.113.0/24)"),
+        (IPNetwork.Parse("224.0.0.0/4"), "multicast (224.0.0.0/4)"),
+        (IPNetwork.Parse("240.0.0.0/4"), "reserved (240.0.0.0/4, including broadcast)"),
+        (IPNetwork.Parse("::/128"), "unspecified (::)"),
+        (IPNetwork.Parse("::1/128"), "loopback (::1)"),
+        (IPNetwork.Parse("64:ff9b:1::/48"), "local-use NAT64 (64:ff9b:1::/48)"),
+        (IPNetwork.Parse("100::/64"), "discard-only (100::/64)"),
+        (IPNetwork.Parse("2001::/23"), "reserved for protocols (2001::/23)"),
+        (IPNetwork.Parse("2001:db8::/32"), "documentation (2001:db8::/32)"),
+        (IPNetwork.Parse("fc00::/7"), "unique local (fc00::/7)"),
+        (IPNetwork.Parse("fe80::/10"), "link-local (fe80::/10)"),
+        (IPNetwork.Parse("fec0::/10"), "site-local (fec0::/10)"),
+        (IPNetwork.Parse("ff00::/8"), "multicast (ff00::/8)"),
     ];
 
-    private static readonly Cidr Nat64 = Cidr.Parse("64:ff9b::/96");
-    private static readonly Cidr SixToFour = Cidr.Parse("2002::/16");
-    private static readonly Cidr Loopback4 = Cidr.Parse("127.0.0.0/8");
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+    private static readonly IPNetwork Loopback4 = IPNetwork.Parse("127.0.0.0/8");
 
     private readonly string[] _allowedHosts;
-    private readonly Cidr[] _allowedNetworks;
+    private readonly IPNetwork[] _allowedNetworks;
     private readonly bool _allowLoopback;
 
     public AddressPolicy(HttpStepOptions options, bool allowLoopback)
     {
         ArgumentNullException.ThrowIfNull(options);
         _allowedHosts = options.AllowedHosts.Select(NormalizeHost).ToArray();
-        _allowedNetworks = options.AllowedNetworks.Select(Cidr.Parse).ToArray();
+        _allowedNetworks = options.AllowedNetworks.Select(AddressRanges.Parse).ToArray();
         _allowLoopback = allowLoopback;
     }
 
@@ -89,7 +89,7 @@ internal sealed class AddressPolicy
     {
         ArgumentNullException.ThrowIfNull(address);
         var name = NormalizeHost(host);
-        address = Cidr.Normalize(address);
+        address = AddressRanges.Normalize(address);
         var what = Classify(address);
         if (what is null)
         {
@@ -99,7 +99,7 @@ internal sealed class AddressPolicy
         if (MetadataAddresses.Any(m => m.Equals(address)))
         {
             // A broad entry (169.254.0.0/16, *.internal) does not open the metadata service by accident: it must be named.
-            return IsHostNamed(name) || _allowedNetworks.Any(n => n.IsSingleAddress && n.Contains(address))
+            return IsHostNamed(name) || _allowedNetworks.Any(n => n.IsSingleAddress() && n.Contains(address))
                 ? null
                 : $"Flowkit refuses to connect to {Shown(name, address)}: it is a cloud metadata address, which hands out the machine's credentials. " +
                   $"If a step really must call it, list exactly {address} in {HttpStepOptions.Section}:AllowedNetworks.";
@@ -122,7 +122,7 @@ internal sealed class AddressPolicy
     /// <summary>The kind of non-public range <paramref name="address"/> is in, or null for a public address.</summary>
     internal static string? Classify(IPAddress address)
     {
-        address = Cidr.Normalize(address);
+        address = AddressRanges.Normalize(address);
         foreach (var (range, what) in Blocked)
         {
             if (range.Contains(address))

@@ -54,7 +54,7 @@ internal sealed class HttpStepOptionsValidator : IValidateOptions<HttpStepOption
         var failures = new List<string>();
         for (var i = 0; i < options.AllowedNetworks.Count; i++)
         {
-            if (!Cidr.TryParse(options.AllowedNetworks[i], out _))
+            if (!AddressRanges.TryParse(options.AllowedNetworks[i], out _))
             {
                 failures.Add($"{HttpStepOptions.Section}:AllowedNetworks:{i} '{options.AllowedNetworks[i]}' is not an address range like 10.0.0.0/8 or an address like 10.1.2.3.");
             }
