@@ -82,7 +82,7 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
     {
         var name = UniqueName("edited");
         var page = await SignedInAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "New workflow", Exact = true }).ClickAsync();
         var editor = page.GetByLabel("Definition");
 
         await editor.FillAsync($"name: {name}\nsteps:\n  - id: first\n    type: transform\n    with: {{ x: 1 }}\n  - id: second\n    type: teleport\n");
@@ -155,7 +155,7 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
         await Eventually.UntilAsync(() => ReadAsync($"/api/v1/runs/{runId}"), r => r.GetProperty("status").GetString() == "waiting", TimeSpan.FromSeconds(60), $"run {runId} to wait");
         var page = await SignedInAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Approvals" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Approvals", Exact = true }).ClickAsync();
         var card = page.Locator($"[data-approval='{name}/ask']");
         await card.GetByText("Pay invoice INV-7?").WaitForAsync();
         await ConsoleFixture.ScreenshotAsync(page, "approvals");
@@ -180,13 +180,14 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
         await Eventually.UntilAsync(() => ReadAsync($"/api/v1/runs/{runId}"), r => r.GetProperty("status").GetString() == "succeeded", TimeSpan.FromSeconds(60), $"run {runId} to succeed");
         var page = await SignedInAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Runs" }).ClickAsync();
-        await page.GetByLabel("Workflow").FillAsync(name);
-        await page.GetByLabel("Status").SelectOptionAsync("succeeded");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Runs", Exact = true }).ClickAsync();
+        await page.GetByLabel("Workflow", new() { Exact = true }).FillAsync(name);
+        await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync("succeeded");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
 
+        // The unfiltered list showed this run too: wait for the filtered one (only this run) to replace it.
+        await Assertions.Expect(page.Locator("tr[data-run]")).ToHaveCountAsync(1);
         await page.Locator($"tr[data-run='{runId}']").WaitForAsync();
-        (await page.Locator("tr[data-run]").CountAsync()).Should().Be(1);
         page.Url.Should().Contain($"workflow={name}").And.Contain("status=succeeded");
         await ConsoleFixture.ScreenshotAsync(page, "runs");
     }
@@ -196,7 +197,7 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
     {
         var page = await SignedInAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Operations" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Operations", Exact = true }).ClickAsync();
 
         await page.GetByRole(AriaRole.Heading, new() { Name = "Dead letters" }).WaitForAsync();
         await page.Locator("text=/No dead letters|Redrive to/").First.WaitForAsync();

@@ -2,7 +2,7 @@
 // their order is known, so layers by longest path and document order within a layer read well).
 import type { Graph } from './api';
 
-const W = 168, H = 52, GapX = 64, GapY = 22, Pad = 16;
+const W = 196, H = 52, GapX = 64, GapY = 22, Pad = 16;
 
 interface Props {
   graph: Graph;
