@@ -7,7 +7,7 @@ internal sealed record Connection(Uri Server, string Key)
 {
     public static Connection Resolve(string? server, string? key, string? profilePath)
     {
-        var path = profilePath ?? Environment.GetEnvironmentVariable("FLOWKIT_PROFILE")
+        var path = profilePath ?? Variable("FLOWKIT_PROFILE")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "flowkit", "profile.json");
         string? profileUrl = null, profileKey = null;
         if (File.Exists(path))
@@ -28,9 +28,9 @@ internal sealed record Connection(Uri Server, string Key)
             throw new CliException($"The profile file {profilePath} does not exist.");
         }
 
-        var url = server ?? Environment.GetEnvironmentVariable("FLOWKIT_URL") ?? profileUrl
+        var url = server ?? Variable("FLOWKIT_URL") ?? profileUrl
             ?? throw new CliException("No server: pass --server, set FLOWKIT_URL, or write a profile file (docs/cli.md).");
-        var apiKey = key ?? Environment.GetEnvironmentVariable("FLOWKIT_API_KEY") ?? profileKey
+        var apiKey = key ?? Variable("FLOWKIT_API_KEY") ?? profileKey
             ?? throw new CliException("No API key: pass --key, set FLOWKIT_API_KEY, or write a profile file (docs/cli.md).");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -39,4 +39,7 @@ internal sealed record Connection(Uri Server, string Key)
 
         return new Connection(uri, apiKey);
     }
+
+    /// <summary>An environment variable, or null when it is unset or empty (an empty one does not count as set).</summary>
+    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Flowkit.Testing;
 using Microsoft.Playwright;
 
@@ -12,7 +10,7 @@ namespace Flowkit.Console.Tests;
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
-    private FlowkitProcess? _host;
+    private ListeningHost? _host;
     private IPlaywright? _playwright;
 
     public FlowkitFixture Flowkit { get; } = new();
@@ -27,35 +25,10 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await Flowkit.InitializeAsync();
-        var port = FreePort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}");
-        _host = Flowkit.StartProcess("api", new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_URLS"] = BaseAddress.ToString(),
-            ["Flowkit:RabbitMqManagementUrl"] = Flowkit.Services.RabbitMqManagement.ToString(),
-        });
+        _host = await ListeningHost.StartAsync(Flowkit);
+        BaseAddress = _host.Address;
         Api = new HttpClient { BaseAddress = BaseAddress };
         Api.DefaultRequestHeaders.Authorization = new("Bearer", FlowkitFixture.BootstrapKey);
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    using var live = await Api.GetAsync(new Uri("/health/live", UriKind.Relative));
-                    return live.StatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return HttpStatusCode.ServiceUnavailable;
-                }
-            },
-            status => status == HttpStatusCode.OK || _host.HasExited,
-            TimeSpan.FromSeconds(90),
-            $"the console host on {BaseAddress} to answer /health/live");
-        if (_host.HasExited)
-        {
-            throw new InvalidOperationException($"The console host stopped: {_host.Output}");
-        }
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -108,12 +81,5 @@ public sealed class ConsoleFixture : IAsyncLifetime
         string[] candidates = [Environment.GetEnvironmentVariable("FLOWKIT_CHROMIUM") ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser"];
         return candidates.FirstOrDefault(p => p.Length > 0 && File.Exists(p))
             ?? throw new InvalidOperationException("Chromium is missing: install Debian's 'chromium' package (make test does), or set FLOWKIT_CHROMIUM to its path.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
