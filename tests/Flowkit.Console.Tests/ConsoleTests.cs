@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Flowkit.Testing;
 using Microsoft.Playwright;
 
@@ -99,8 +98,9 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
         await ConsoleFixture.ScreenshotAsync(page, "editor");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create workflow" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex($"/workflows/{name}$"));
-        await page.GetByRole(AriaRole.Heading, new() { Name = name }).WaitForAsync();
+        // The console navigates in the page (history API): wait for the workflow's page, not for a load.
+        await page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true }).WaitForAsync();
+        page.Url.Should().EndWith($"/workflows/{name}");
         var stored = await ReadAsync($"/api/v1/workflows/{name}");
         stored.GetProperty("version").GetInt32().Should().Be(1);
         stored.GetProperty("definition").GetProperty("steps").GetArrayLength().Should().Be(2);
