@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status observability-tools build test test-unit test-integration run run-debug bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools console browser build test test-unit test-integration run run-debug bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -24,10 +24,16 @@ services-down: ## Stop the private services (data is kept under .local/services)
 services-status: ## Show which private services are running
 	@bash deploy/local/services.sh status
 
-build: ## Build the solution (warnings are errors)
+console: ## Build the web console (npm ci, esbuild) into web/console/dist; installs nodejs/npm if missing
+	@bash deploy/local/console.sh
+
+browser: ## Install Debian's chromium (headless) for the console's end-to-end tests
+	@bash deploy/local/browser.sh
+
+build: console ## Build the solution (warnings are errors) and the web console
 	dotnet build Flowkit.sln $(DOTNET_FLAGS) -c Debug
 
-test: services-up observability-tools build ## Services up, build, run every test
+test: services-up observability-tools browser build ## Services up, build, run every test
 	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build
 
 observability-tools: ## Install prometheus and promtool (Debian package) for the rule checks and the Prometheus test
@@ -38,13 +44,13 @@ test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Sagas.Tests --no-build
 	dotnet test --project tests/Flowkit.Worker.Tests --no-build
 
-run: services-up ## Services up, migrations, the all-in-one host (Release build) on http://127.0.0.1:8080 with examples/ loaded
+run: services-up console ## Services up, migrations, the all-in-one host (Release build) and the console on http://127.0.0.1:8080 with examples/ loaded
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Release -v quiet
 	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
-	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \
-	  cd src/Flowkit.Host/bin/Release/net10.0 && exec dotnet Flowkit.Host.dll
+	  $(LOAD_ENV); cd src/Flowkit.Host/bin/Release/net10.0 && \
+	  ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 exec dotnet Flowkit.Host.dll
 
-run-debug: services-up ## The same with a Debug build under dotnet run, for developers (slower)
+run-debug: services-up console ## The same with a Debug build under dotnet run, for developers (slower)
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Debug -v quiet
 	@$(LOAD_ENV); bash deploy/local/load-examples.sh & \
 	  $(LOAD_ENV); ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:8080 \

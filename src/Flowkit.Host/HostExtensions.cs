@@ -1,6 +1,7 @@
 using Flowkit.Api.Health;
 using Flowkit.Api.Ops;
 using Flowkit.Contracts;
+using Flowkit.Host.Console;
 using Flowkit.Host.Observability;
 using Flowkit.Host.Transport;
 using Flowkit.Persistence;
@@ -127,6 +128,7 @@ internal static class HostExtensions
             app.UseAuthorization();
             app.MapFlowkitApi();
             app.MapFlowkitOps();
+            app.UseFlowkitConsole();
         }
 
         return app;

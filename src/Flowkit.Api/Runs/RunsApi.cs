@@ -33,7 +33,7 @@ public static class RunsApi
         routes.MapGet("/api/v1/runs", ListAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithSummary("Runs, newest first; filter by workflow and status; page with limit and cursor.");
+            .WithSummary("Runs, newest first; filter by workflow, status and creation time (since inclusive, until exclusive, ISO 8601); page with limit and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -100,11 +100,16 @@ public static class RunsApi
     }
 
     internal static async Task<Results<Ok<Page<RunSummary>>, ProblemHttpResult>> ListAsync(
-        string? workflow, string? status, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+        string? workflow, string? status, DateTimeOffset? since, DateTimeOffset? until, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
     {
         if (Page.CheckLimit(limit, out var size) is { } invalid)
         {
             return invalid;
+        }
+
+        if (since is not null && until is not null && until <= since)
+        {
+            return Problems.Problems.Validation("query.until", $"'until' ({until:O}) must be after 'since' ({since:O}).");
         }
 
         var workspace = Workspaces.Of(context);
@@ -123,6 +128,19 @@ public static class RunsApi
             }
 
             query = query.Where(r => r.CurrentState == state);
+        }
+
+        // Created in [since, until): the console's time filter.
+        if (since is { } from)
+        {
+            var fromUtc = from.ToUniversalTime();
+            query = query.Where(r => r.CreatedAt >= fromUtc);
+        }
+
+        if (until is { } to)
+        {
+            var toUtc = to.ToUniversalTime();
+            query = query.Where(r => r.CreatedAt < toUtc);
         }
 
         var page = await Page.NewestFirstAsync(query, r => r.CreatedAt, r => r.CorrelationId, cursor, size, RunSummary.From, cancellationToken);

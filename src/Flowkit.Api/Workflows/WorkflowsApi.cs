@@ -33,6 +33,14 @@ public static class WorkflowsApi
             .WithSummary("Create a workflow from a YAML or JSON definition (version 1).")
             .WithDescription("409 when the name is taken in this workspace (archived workflows keep their name); 413 when the definition is over Flowkit:Limits:MaxDefinitionBytes; "
                 + "422 lists every problem of the definition (up to Flowkit:Limits:MaxErrors), a definition over a limit of Flowkit:Limits, or a workspace at its MaxDefinitionsPerWorkspace; nothing is stored then.");
+        group.MapPost("/validate", WorkflowValidationApi.ValidateAsync)
+            .WithName("ValidateWorkflow")
+            .WithMetadata(DefinitionBody.Instance)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithSummary("Check a definition as create and update would, storing nothing: every problem with its line, or the compiled DAG.")
+            .WithDescription("200 whether or not the definition is valid: valid, errors [{path, message, line, column}] in the same words as a 422, "
+                + "and for a valid definition its name and graph (steps, edges with then/else branches, triggers). 413 and 415 as for create.");
         group.MapGet("/", ListAsync)
             .WithName("ListWorkflows")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

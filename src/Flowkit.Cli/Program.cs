@@ -1,0 +1,3 @@
+using Flowkit.Cli;
+
+return await CliApp.Build().Parse(args).InvokeAsync();
