@@ -105,18 +105,18 @@ internal static class ChaosVerdict
         return states;
     }
 
-    /// <summary>Recorded attempts by <c>{runId}:{stepId}</c>, the key a step sends as Idempotency-Key.</summary>
+    /// <summary>Attempts dispatched (the step's current attempt number) by <c>{runId}:{stepId}</c>, the key a step sends as Idempotency-Key.</summary>
     private static async Task<Dictionary<string, int>> AttemptsAsync(ChaosCluster cluster, Guid[] runs)
     {
         var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT run_id, step_id, count(*) FROM run_step_attempts WHERE run_id = ANY(@ids) GROUP BY run_id, step_id", connection);
+        await using var command = new NpgsqlCommand("SELECT run_id, step_id, attempt FROM run_steps WHERE run_id = ANY(@ids)", connection);
         command.Parameters.AddWithValue("ids", runs);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            attempts[$"{reader.GetGuid(0)}:{reader.GetString(1)}"] = (int)reader.GetInt64(2);
+            attempts[$"{reader.GetGuid(0)}:{reader.GetString(1)}"] = reader.GetInt32(2);
         }
 
         return attempts;
