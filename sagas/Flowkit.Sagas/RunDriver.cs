@@ -382,6 +382,8 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
 
                 row.Status = StepStatus.Waiting;
                 row.StartedAt = now;
+                // The delay's end, kept on the row: a watchdog that finds its timer lost re-sends it then, not sooner.
+                row.DeadlineAt = until;
                 outbox.Schedule(new DelayElapsed { RunId = run.CorrelationId, StepId = row.StepId, Attempt = row.Attempt, Timestamp = until },
                     until, TimerTokens.For(DelayTimer, run.CorrelationId, row.StepId, row.Attempt), run.CorrelationId);
                 return;
