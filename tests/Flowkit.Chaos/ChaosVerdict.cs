@@ -18,8 +18,10 @@ internal static class ChaosVerdict
         var drain = Stopwatch.StartNew();
         var accepted = load.Accepted.Values.ToList();
         var ids = accepted.Select(a => a.RunId).ToArray();
+        // Connections pooled before a PostgreSQL restart are dead; start afresh.
+        NpgsqlConnection.ClearAllPools();
         var states = await Flowkit.Testing.Eventually.UntilAsync(
-            () => StatesAsync(cluster, ids),
+            () => StatesOrNoneAsync(cluster, ids),
             s => s.Count == ids.Length && s.Values.All(Ended),
             Bound,
             "every accepted run to end").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
@@ -33,6 +35,10 @@ internal static class ChaosVerdict
         detail.AddRange(lost.Take(5).Select(a => $"lost: {a}"));
         detail.AddRange(stuck.Take(5).Select(a => $"stuck: {a} in {states[a.RunId]}"));
         detail.AddRange(wrong.Take(5).Select(a => $"false outcome: {a} ended {states[a.RunId]}"));
+        if (wrong.Count > 0)
+        {
+            detail.AddRange(await ErrorsAsync(cluster, [.. wrong.Select(a => a.RunId)]));
+        }
 
         // Side effects: every call the target saw belongs to a step attempt Flowkit recorded.
         var attempts = await AttemptsAsync(cluster, target.Calls.Keys.Select(RunOf).OfType<Guid>().Distinct().ToArray());
@@ -88,6 +94,40 @@ internal static class ChaosVerdict
 
     private static Guid? RunOf(string key) =>
         key.Length > 36 && Guid.TryParse(key.AsSpan(0, 36), out var id) ? id : null;
+
+    /// <summary>The states, or none while the database does not answer (it may still be recovering).</summary>
+    private static async Task<Dictionary<Guid, string>> StatesOrNoneAsync(ChaosCluster cluster, Guid[] ids)
+    {
+        try
+        {
+            return await StatesAsync(cluster, ids);
+        }
+        catch (NpgsqlException)
+        {
+            NpgsqlConnection.ClearAllPools();
+            return [];
+        }
+    }
+
+    /// <summary>Why runs failed, by step and error, most frequent first.</summary>
+    private static async Task<List<string>> ErrorsAsync(ChaosCluster cluster, Guid[] ids)
+    {
+        var errors = new List<string>();
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT s.step_id || ': ' || coalesce(s.error, '(none)') AS e, count(*) FROM run_steps s
+            WHERE s.run_id = ANY(@ids) AND s.status = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            errors.Add($"failed steps: {reader.GetInt64(1)} x {reader.GetString(0)}");
+        }
+
+        return errors;
+    }
 
     private static async Task<Dictionary<Guid, string>> StatesAsync(ChaosCluster cluster, Guid[] ids)
     {
