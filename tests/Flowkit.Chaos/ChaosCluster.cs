@@ -98,6 +98,14 @@ public sealed class ChaosCluster : IAsyncLifetime
             deadline,
             "a consumer on every Flowkit queue");
 
+    /// <summary>Waits until <paramref name="count"/> workers consume the http steps' queue (a restarted worker is up).</summary>
+    public Task WaitForWorkersAsync(int count, TimeSpan deadline) =>
+        Eventually.UntilAsync(
+            RabbitMq.QueuesAsync,
+            queues => queues.Any(x => x.Name == "flowkit-steps-http" && x.Consumers >= count),
+            deadline,
+            $"{count} workers consuming flowkit-steps-http");
+
     /// <summary>Messages in the broker's error queues (only poison may be there).</summary>
     public async Task<int> DeadLettersAsync() =>
         (await RabbitMq.QueuesAsync()).Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Messages);
