@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status observability-tools console browser build test test-unit test-integration run run-debug bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools console browser build test test-unit test-integration chaos run run-debug bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,12 @@ test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Definitions.Tests --no-build
 	dotnet test --project tests/Flowkit.Sagas.Tests --no-build
 	dotnet test --project tests/Flowkit.Worker.Tests --no-build
+
+chaos: services-up ## The fault suite: processes and private services killed under load (minutes); figures in artifacts/chaos/figures.md
+	dotnet build tests/Flowkit.Chaos $(DOTNET_FLAGS) -c Debug -v quiet
+	@rm -f artifacts/chaos/figures.md
+	@status=0; tests/Flowkit.Chaos/bin/Debug/net10.0/Flowkit.Chaos -noColor $(CHAOS_ARGS) || status=$$?; \
+	  echo; cat artifacts/chaos/figures.md 2>/dev/null || true; exit $$status
 
 run: services-up console ## Services up, migrations, the all-in-one host (Release build) and the console on http://127.0.0.1:8080 with examples/ loaded
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Release -v quiet

@@ -192,7 +192,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         // The detached node would keep our output pipes open for its whole life: its output goes to a file instead.
         await AsRabbitAsync("sh", "-c", "exec \"$0\" -detached >>\"$HOME/log/startup.log\" 2>&1 </dev/null", Path.Combine(Lib, "rabbitmq-server"));
         await Eventually.UntilAsync(() => Task.FromResult(ReadPid() is not null), ok => ok, TimeSpan.FromSeconds(60), $"the pid file of RabbitMQ node {NodeName}");
-        await AsRabbitAsync(Path.Combine(Lib, "rabbitmqctl"), "wait", "--timeout", "120", PidFile);
+        await AsRabbitAsync(Path.Combine(Lib, "rabbitmqctl"), "wait", "--timeout", "240", PidFile);
         await Eventually.UntilAsync(
             async () =>
             {
@@ -220,5 +220,6 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
             "runuser",
             ["-u", "rabbitmq", "--", "env", .. _env.Select(e => $"{e.Key}={e.Value}"), command, .. arguments],
             _dir,
-            TimeSpan.FromSeconds(150));
+            // A loaded machine (five builds at once on two cores) has taken more than two minutes to boot a node.
+            TimeSpan.FromSeconds(300));
 }

@@ -185,7 +185,8 @@ internal static class StepDecisions
                     break;
                 }
 
-                effects.Add(new RunEffect.SetStep(next with { Status = StepStatus.Waiting, StartedAt = now }));
+                // The delay's end is kept on the row: a watchdog that finds its timer lost re-sends it then, not sooner.
+                effects.Add(new RunEffect.SetStep(next with { Status = StepStatus.Waiting, StartedAt = now, DeadlineAt = until }));
                 effects.Add(RunEffect.Schedule(new DelayElapsed { RunId = run.RunId, StepId = step.StepId, Attempt = attempt, Timestamp = until },
                     until, TimerTokens.For(TimerKinds.Delay, run.RunId, step.StepId, attempt)));
                 break;

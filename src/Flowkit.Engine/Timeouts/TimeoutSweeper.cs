@@ -14,15 +14,20 @@ namespace Flowkit.Engine.Timeouts;
 /// Finds running steps whose attempt deadline has passed (a worker died or hangs) and tells the run saga. The
 /// deadline is durable state in the step row, so this works after any restart; each timeout is sent with a
 /// MessageId derived from (run, step, attempt), so repeats from another engine or a later sweep are recognised by
-/// the saga's inbox, and a late one is ignored by state.
+/// the saga's inbox, and a late one is ignored by state. After its start and after an outage it waits
+/// <see cref="SweeperOptions.Grace"/> first, so that reports which waited out the outage win over the deadline.
 /// </summary>
 internal sealed partial class TimeoutSweeper(
     IServiceScopeFactory scopes, IBus bus, TimeProvider time, IOptions<SweeperOptions> options, ILogger<TimeoutSweeper> logger) : BackgroundService
 {
     private readonly Dictionary<Guid, DateTimeOffset> _recentlySent = [];
 
+    /// <summary>Deadlines are not acted on before this (see <see cref="SweeperOptions.Grace"/>).</summary>
+    private DateTimeOffset _quietUntil;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _quietUntil = time.GetUtcNow() + options.Value.Grace;
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -32,6 +37,8 @@ internal sealed partial class TimeoutSweeper(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // An outage: reports delayed by it come first once it is over.
+                _quietUntil = time.GetUtcNow() + options.Value.Grace;
                 LogSweepFailed(logger, ex);
             }
         }
@@ -40,6 +47,11 @@ internal sealed partial class TimeoutSweeper(
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (now < _quietUntil)
+        {
+            return;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FlowkitDbContext>();
         var due = await db.Steps.AsNoTracking()

@@ -12,8 +12,8 @@ namespace Flowkit.Engine.Watchdog;
 
 /// <summary>
 /// Finds runs that stopped making progress and re-drives each by sending, through the outbox, the message that was
-/// lost: a pending run with no StartRun on its way, a retrying step whose retry timer is gone, a delay whose timer
-/// is gone, a decided approval whose decision never reached the run, an approval past its expiry with no expiry on
+/// lost: a pending run with no StartRun on its way, a retrying step whose retry timer is gone, a delay past its end
+/// (kept in the step row's deadline) whose timer is gone, a decided approval whose decision never reached the run, an approval past its expiry with no expiry on
 /// its way, a running step past its deadline with no timeout on its way. A finding must persist for
 /// <see cref="EngineOptions.WatchdogBound"/> before it is acted on (a message may simply be queued behind others).
 /// Acting locks the run row (skipping a run in a transition), checks the finding again, and writes the message, a
@@ -217,7 +217,7 @@ internal sealed partial class RunWatchdog(
             WHERE r.current_state IN ('Running', 'Waiting') AND ({runId}::uuid IS NULL OR r.id = {runId})
               AND (s.status = 'retrying'
                    OR (s.status = 'running' AND s.deadline_at < {now})
-                   OR (s.status = 'waiting' AND NOT EXISTS (
+                   OR (s.status = 'waiting' AND (s.deadline_at IS NULL OR s.deadline_at <= {now}) AND NOT EXISTS (
                        SELECT 1 FROM approvals a WHERE a.run_id = s.run_id AND a.step_id = s.step_id AND a.attempt = s.attempt)))
               AND NOT EXISTS (
                   SELECT 1 FROM outbox o

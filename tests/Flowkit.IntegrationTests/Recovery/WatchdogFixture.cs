@@ -4,7 +4,7 @@ namespace Flowkit.IntegrationTests.Recovery;
 
 /// <summary>
 /// Services and hosts of their own for the watchdog tests: an API host, and an engine (with a worker) whose
-/// watchdog looks every 200 ms and acts on what stayed stuck for 1 s, so its re-drives never touch the runs of
+/// watchdog looks every 200 ms and acts on what stayed stuck for 1 s (its timeout sweeper only once a minute), so its re-drives never touch the runs of
 /// other collections.
 /// </summary>
 public sealed class WatchdogFixture : FlowkitFixture
@@ -21,6 +21,8 @@ public sealed class WatchdogFixture : FlowkitFixture
     {
         ["Flowkit:Engine:WatchdogInterval"] = "00:00:00.200",
         ["Flowkit:Engine:WatchdogBound"] = "00:00:01",
+        // The timeout sweeper looks rarely here, so a passed deadline is the watchdog's to find.
+        ["Flowkit:Engine:Timeouts:Interval"] = "00:01:00",
     });
 }
 

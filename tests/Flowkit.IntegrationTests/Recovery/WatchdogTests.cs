@@ -119,6 +119,83 @@ public sealed class WatchdogTests
             .Should().Be(0);
     }
 
+    [Fact]
+    public async Task Watchdog_DelayTimerLostBeforeItsTime_EndsTheDelayOnceAtItsTime()
+    {
+        var name = Api.UniqueName("lost-delay");
+        await Client.CreateWorkflowAsync($"name: {name}\nsteps:\n  - {{ id: wait, type: delay, for: 4s }}\n  - {{ id: after, type: transform, with: {{ ok: true }} }}\n");
+        var runId = await Client.StartRunAsync(name);
+        await Client.WaitForStepAsync(runId, "wait", "waiting");
+
+        // The delay's timer is lost long before it is due: the watchdog (bound 1 s) must still wait for the delay's time.
+        await ExecuteAsync($"DELETE FROM outbox WHERE run_id = '{runId}' AND message_type = 'Flowkit.Contracts.DelayElapsed'");
+
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("succeeded", run.ToString());
+        var wait = Api.Step(run, "wait");
+        (wait.GetProperty("finishedAt").GetDateTimeOffset() - wait.GetProperty("startedAt").GetDateTimeOffset())
+            .Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(4), "a lost timer is re-sent once it is due, never before");
+        var events = await Client.GetEventsAsync(runId);
+        events.Count(e => e.GetProperty("type").GetString() == "StepSucceeded" && e.GetProperty("stepId").GetString() == "wait").Should().Be(1);
+        events.Single(e => e.GetProperty("type").GetString() == "RunRedriven").GetProperty("data").GetProperty("finding").GetString()
+            .Should().Be("delay-timer-lost");
+    }
+
+    [Fact]
+    public async Task Watchdog_ApprovalExpiryLost_ExpiresTheApprovalOnceAtItsTime()
+    {
+        var name = Api.UniqueName("lost-expiry");
+        await Client.CreateWorkflowAsync($"name: {name}\nsteps:\n  - {{ id: ask, type: approval, message: \"Go?\", timeout: 3s }}\n  - {{ id: after, type: transform, with: {{ ok: true }} }}\n");
+        var runId = await Client.StartRunAsync(name);
+        await Client.WaitForStatusAsync(runId, "waiting");
+
+        await ExecuteAsync($"DELETE FROM outbox WHERE run_id = '{runId}' AND message_type = 'Flowkit.Contracts.ApprovalExpired'");
+
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("failed", run.ToString());
+        var ask = Api.Step(run, "ask");
+        ask.Status().Should().Be("failed");
+        (ask.GetProperty("finishedAt").GetDateTimeOffset() - ask.GetProperty("startedAt").GetDateTimeOffset())
+            .Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3), "the approval expires at its time, not before");
+        var events = await Client.GetEventsAsync(runId);
+        events.Count(e => e.GetProperty("type").GetString() == "StepFailed" && e.GetProperty("stepId").GetString() == "ask").Should().Be(1);
+        events.Single(e => e.GetProperty("type").GetString() == "RunRedriven").GetProperty("data").GetProperty("finding").GetString()
+            .Should().Be("approval-expiry-lost");
+    }
+
+    [Fact]
+    public async Task Watchdog_StepPastItsDeadline_TimesTheAttemptOutOnce()
+    {
+        await using var targets = await StepTargets.StartAsync();
+        var name = Api.UniqueName("lost-deadline");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: call
+                type: http
+                with: { method: GET, url: "{{{targets.Url("hang")}}}" }
+                timeout: 1h
+            """);
+        var runId = await Client.StartRunAsync(name);
+        await Client.WaitForStepAsync(runId, "call", "running");
+
+        // The worker hangs and the deadline passed without a StepTimedOut (this fixture's timeout sweeper looks once a minute).
+        await ExecuteAsync($"UPDATE run_steps SET deadline_at = now() - interval '1 minute' WHERE run_id = '{runId}' AND step_id = 'call'");
+
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("failed", run.ToString());
+        var call = Api.Step(run, "call");
+        call.GetProperty("attempts").GetInt32().Should().Be(1);
+        call.GetProperty("attemptHistory").EnumerateArray().Should().ContainSingle().Which.Status().Should().Be("timed_out");
+        var events = await Client.GetEventsAsync(runId);
+        events.Count(e => e.GetProperty("type").GetString() == "StepFailed").Should().Be(1);
+        events.Single(e => e.GetProperty("type").GetString() == "RunRedriven").GetProperty("data").GetProperty("finding").GetString()
+            .Should().Be("deadline-passed");
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(_flowkit.PostgresConnectionString);

@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Flowkit.Testing;
 using StackExchange.Redis;
 
-namespace Flowkit.IntegrationTests;
+namespace Flowkit.Testing;
 
 /// <summary>
 /// A redis-server of the test's own (a child process on a free loopback port, nothing saved), so a test can stop and
 /// restart Redis without touching the shared one other tests and people use.
 /// </summary>
-internal sealed class PrivateRedis : IAsyncDisposable
+public sealed class PrivateRedis : IAsyncDisposable
 {
     private Process? _process;
 
