@@ -340,7 +340,7 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
                 row.Status = StepStatus.Skipped;
                 row.FinishedAt = now;
                 run.RemainingSteps--;
-                AddEvent(run, RunEventTypes.StepSkipped, now, skippedId);
+                AddEvent(run, RunEventTypes.StepSkipped, now, skippedId, row.Attempt);
                 work.Enqueue((skippedId, SourceOutcome.Skipped, null));
             }
 
@@ -582,6 +582,8 @@ public sealed class RunDriver(IRunStore store, IOutbox outbox, IEngineExpression
 
     private void AddEvent(RunState run, string type, DateTimeOffset at, string? stepId = null, int? attempt = null, string? data = null)
     {
+        // Every event carries an attempt (CONTRACT.md section 3): a step's attempt on step events, the run's on run events.
+        attempt ??= stepId is null ? run.Attempt : null;
         var traceId = Activity.Current?.TraceId.ToString();
         store.AddEvent(new RunEventRow
         {
