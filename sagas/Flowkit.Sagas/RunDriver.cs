@@ -316,6 +316,12 @@ internal sealed class RunDriver(
 
     private void AddEvent(RunState run, RunEffect.RecordEvent recorded)
     {
+        // Every event carries an attempt (CONTRACT.md section 3): a step's attempt on step events, the run's on run events.
+        if (recorded.Attempt is null && recorded.StepId is null)
+        {
+            recorded = recorded with { Attempt = run.Attempt };
+        }
+
         var traceId = Activity.Current?.TraceId.ToString();
         store.AddEvent(new RunEventRow
         {

@@ -3,6 +3,7 @@ using Flowkit.Api.OpenApi;
 using Flowkit.Api.Problems;
 using Flowkit.Api.Ingress;
 using Flowkit.Api.Runs;
+using Flowkit.Api.Runs.Stream;
 using Flowkit.Api.Secrets;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
@@ -37,6 +38,11 @@ public static class ApiServiceCollectionExtensions
         // Workflow changes wake this process's cron reconciler at once (when it runs the scheduler role).
         services.TryAddSingleton<Flowkit.Api.Cron.CronSignal>();
         services.AddFlowkitIngress();
+
+        // The live run stream: one LISTEN connection per process wakes the open streams (docs/api.md).
+        services.AddOptions<RunStreamOptions>().BindConfiguration(RunStreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RunEventListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunEventListener>());
         return services;
     }
 
@@ -52,6 +58,7 @@ public static class ApiServiceCollectionExtensions
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapWorkflowsApi();
         api.MapRunsApi();
+        api.MapRunEventStream();
         api.MapRunControlsApi();
         api.MapKeysApi();
         api.MapSecretsApi();

@@ -31,6 +31,8 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IConcurrencySlots, ConcurrencySlots>();
         services.AddScoped<Flowkit.Persistence.Runs.RunLauncher>();
+        // RunLauncher reads PublishLifecycleEvents in every role that starts runs, not only where the engine runs.
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section);
         services.AddOptions<Flowkit.Persistence.Runs.RunQuotaOptions>().BindConfiguration(Flowkit.Persistence.Runs.RunQuotaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));

@@ -276,7 +276,7 @@ internal static class StepDecisions
         foreach (var skippedId in propagation.Skipped)
         {
             effects.Add(new RunEffect.StepEnded(skippedId));
-            effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepSkipped, now, skippedId));
+            effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepSkipped, now, skippedId, dependents.TryGetValue(skippedId, out var skippedState) ? skippedState.Attempt : 0));
         }
 
         effects.AddRange(propagation.Ready.Select(id => new RunEffect.Dispatch(id)));

@@ -31,6 +31,8 @@ public static partial class OpsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/queues", QueuesAsync)
+            .WithSummary("Every queue of Flowkit's virtual host: what it is for, depth (ready and unacknowledged), consumers, publish and deliver rates, from the RabbitMQ management API.");
         group.MapGet("/dead-letters", ListAsync)
             .WithSummary("Error queues that hold messages: count, and a sample of each with its reason (sample=N, default 10, max 50).");
         group.MapPost("/dead-letters/{queue}/redrive", RedriveAsync)
@@ -38,6 +40,27 @@ public static partial class OpsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return routes;
+    }
+
+    internal static async Task<Results<Ok<QueuesResponse>, ProblemHttpResult>> QueuesAsync(
+        HttpContext context,
+        RabbitMqManagement management,
+        CancellationToken cancellationToken)
+    {
+        if (Refuse(context, management) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            return TypedResults.Ok(new QueuesResponse(await management.QueueReportsAsync(cancellationToken)));
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Unreachable or timed out: say so; the broker itself may be fine (readiness checks it over AMQP).
+            return Unavailable($"The RabbitMQ management API did not answer ({ex.Message}). Check that the broker's management plugin runs and Flowkit:RabbitMqManagementUrl points at it.");
+        }
     }
 
     internal static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListAsync(
@@ -114,19 +137,18 @@ public static partial class OpsApi
             return Problems.Problems.Forbidden($"Operations serve every workspace: only an admin key of workspace '{Workspaces.Default}' may use them.");
         }
 
-        if (!management.IsConfigured)
-        {
-            return TypedResults.Problem(new ProblemDetails
-            {
-                Type = ProblemTypes.Unavailable,
-                Title = "Unavailable.",
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Detail = "The RabbitMQ management API is not configured: set Flowkit:RabbitMqManagementUrl (env Flowkit__RabbitMqManagementUrl).",
-            });
-        }
-
-        return null;
+        return management.IsConfigured
+            ? null
+            : Unavailable("The RabbitMQ management API is not configured: set Flowkit:RabbitMqManagementUrl (env Flowkit__RabbitMqManagementUrl).");
     }
+
+    private static ProblemHttpResult Unavailable(string detail) => TypedResults.Problem(new ProblemDetails
+    {
+        Type = ProblemTypes.Unavailable,
+        Title = "Unavailable.",
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Detail = detail,
+    });
 
     private static DeadLetter Describe(JsonElement message)
     {

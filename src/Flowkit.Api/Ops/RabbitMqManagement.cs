@@ -46,6 +46,18 @@ public sealed class RabbitMqManagement : IDisposable
         return [.. queues.EnumerateArray().Select(Read)];
     }
 
+    /// <summary>Every queue of the virtual host with its depth, consumers and message rates, by name.</summary>
+    public async Task<IReadOnlyList<QueueReport>> QueueReportsAsync(CancellationToken cancellationToken)
+    {
+        var queues = await Client.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(_vhost)}", cancellationToken);
+        return [.. queues.EnumerateArray().Select(q =>
+        {
+            var state = Read(q);
+            return new QueueReport(state.Name, QueueRoles.Of(state.Name), state.Messages, state.Ready, state.Unacknowledged, state.Consumers,
+                Rate(q, "publish_details"), Rate(q, "deliver_get_details"));
+        }).OrderBy(q => q.Name, StringComparer.Ordinal)];
+    }
+
     /// <summary>One queue, or null when it does not exist.</summary>
     public async Task<QueueState?> QueueAsync(string name, CancellationToken cancellationToken)
     {
@@ -83,6 +95,13 @@ public sealed class RabbitMqManagement : IDisposable
         Int(q, "messages"),
         Int(q, "messages_ready"),
         Int(q, "messages_unacknowledged"));
+
+    /// <summary>A rate from the queue's <c>message_stats</c> (absent while nothing has moved).</summary>
+    private static double Rate(JsonElement q, string details) =>
+        q.TryGetProperty("message_stats", out var stats) && stats.ValueKind == JsonValueKind.Object
+        && stats.TryGetProperty(details, out var d) && d.TryGetProperty("rate", out var rate) && rate.ValueKind == JsonValueKind.Number
+            ? rate.GetDouble()
+            : 0;
 
     private static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
 }

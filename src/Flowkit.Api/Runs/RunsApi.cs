@@ -162,7 +162,8 @@ public static class RunsApi
         }
 
         var workspace = Workspaces.Of(context);
-        if (!await db.Runs.AnyAsync(r => r.CorrelationId == id && r.Workspace == workspace, cancellationToken))
+        var run = await RunOfAsync(db, id, workspace, cancellationToken);
+        if (run is null)
         {
             return Problems.Problems.NotFound($"There is no run {id}.");
         }
@@ -174,8 +175,15 @@ public static class RunsApi
             .Take(size + 1)
             .ToListAsync(cancellationToken);
         var next = rows.Count > size ? Page.WritePositionCursor(rows[size - 1].Id) : null;
-        return TypedResults.Ok(new Page<RunEventResponse>(rows.Take(size).Select(RunEventResponse.From).ToArray(), next));
+        return TypedResults.Ok(new Page<RunEventResponse>(rows.Take(size).Select(r => RunEventResponse.From(r, run)).ToArray(), next));
     }
+
+    /// <summary>What every event of a run repeats (its workflow and version), or null when the run is not this workspace's.</summary>
+    internal static Task<RunIdentity?> RunOfAsync(FlowkitDbContext db, Guid id, string workspace, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking()
+            .Where(r => r.CorrelationId == id && r.Workspace == workspace)
+            .Select(r => new RunIdentity(r.CorrelationId, r.Workspace, r.Workflow, r.Version))
+            .SingleOrDefaultAsync(cancellationToken);
 
     internal static async Task<Results<Ok<Page<StepResponse>>, ProblemHttpResult>> StepsAsync(
         Guid id, int? limit, string? cursor, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
@@ -314,13 +322,31 @@ public sealed record RunSummary(Guid Id, string Workflow, int Version, string St
         new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 }
 
-/// <summary>One entry of a run's timeline.</summary>
-public sealed record RunEventResponse(long Sequence, string Type, string? StepId, int? Attempt, DateTimeOffset Timestamp, string? TraceId, JsonElement? Data)
+/// <summary>
+/// One entry of a run's timeline: a lifecycle event (CONTRACT.md section 3) with the fields it carries on the bus.
+/// </summary>
+/// <param name="Sequence">Its position in the timeline (ascending; the stream's event id is the cursor made of it).</param>
+/// <param name="Type">RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped, ApprovalRequested, ApprovalDecided, RunSucceeded, RunFailed, RunCancelled (and RunRedriven by the watchdog).</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Workspace">The run's workspace.</param>
+/// <param name="Workflow">The run's workflow.</param>
+/// <param name="Version">The workflow version the run pinned.</param>
+/// <param name="StepId">The step, on step events.</param>
+/// <param name="Attempt">The step's attempt on step events (0 for a step skipped before any attempt); the run's attempt on run events.</param>
+/// <param name="Timestamp">When it happened (UTC).</param>
+/// <param name="TraceId">The W3C trace id of the transition that made it: the run's trace.</param>
+/// <param name="Data">Details (error, next attempt time, decision), or null.</param>
+public sealed record RunEventResponse(
+    long Sequence, string Type, Guid RunId, string Workspace, string Workflow, int Version,
+    string? StepId, int? Attempt, DateTimeOffset Timestamp, string? TraceId, JsonElement? Data)
 {
-    internal static RunEventResponse From(RunEventRow row) =>
-        new(row.Id, row.Type, row.StepId, row.Attempt, row.Timestamp, row.TraceId,
+    internal static RunEventResponse From(RunEventRow row, RunIdentity run) =>
+        new(row.Id, row.Type, run.RunId, run.Workspace, run.Workflow, run.Version, row.StepId, row.Attempt, row.Timestamp, row.TraceId,
             row.Data is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Data));
 }
+
+/// <summary>The fields every event of a run repeats.</summary>
+internal sealed record RunIdentity(Guid RunId, string Workspace, string Workflow, int Version);
 
 /// <summary>Run status names (CONTRACT.md section 3) and the saga states behind them.</summary>
 internal static class RunStates

@@ -22,9 +22,15 @@ internal sealed class EcsConsoleFormatter : ConsoleFormatter
     public const string EcsVersion = "8.11.0";
 
     private readonly IOptionsMonitor<EcsConsoleFormatterOptions> _options;
+    private readonly TimeProvider _time;
 
-    public EcsConsoleFormatter(IOptionsMonitor<EcsConsoleFormatterOptions> options)
-        : base(FormatterName) => _options = options;
+    /// <summary>The log's clock is the host's <see cref="TimeProvider"/>, so a line's time agrees with the times it logs.</summary>
+    public EcsConsoleFormatter(IOptionsMonitor<EcsConsoleFormatterOptions> options, TimeProvider time)
+        : base(FormatterName)
+    {
+        _options = options;
+        _time = time;
+    }
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
@@ -39,7 +45,7 @@ internal sealed class EcsConsoleFormatter : ConsoleFormatter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("@timestamp", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+            json.WriteString("@timestamp", _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
             json.WriteString("log.level", Level(logEntry.LogLevel));
             json.WriteString("message", message ?? logEntry.Exception!.Message);
             json.WriteString("ecs.version", EcsVersion);

@@ -58,7 +58,12 @@ public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFi
 /// </para>
 /// </remarks>
 public sealed class RunLauncher(
-    FlowkitDbContext db, OutboxSignal signal, Flowkit.Persistence.Sagas.PlanCache plans, TimeProvider time, IOptions<RunQuotaOptions> quotas)
+    FlowkitDbContext db,
+    OutboxSignal signal,
+    Flowkit.Persistence.Sagas.PlanCache plans,
+    TimeProvider time,
+    IOptions<RunQuotaOptions> quotas,
+    IOptions<EngineOptions> engine)
 {
     /// <summary>The SQLSTATE <c>flowkit_require_run_quota</c> raises.</summary>
     private const string OverQuotaState = "FKQ01";
@@ -76,7 +81,7 @@ public sealed class RunLauncher(
         FROM workflows WHERE id = $3 AND latest_version = $5 AND archived_at IS NULL
         """;
 
-    private const string InsertEvent = "INSERT INTO run_events (run_id, workspace, type, timestamp, trace_id) VALUES ($1, $2, $3, $4, $5)";
+    private const string InsertEvent = "INSERT INTO run_events (run_id, workspace, type, attempt, timestamp, trace_id) VALUES ($1, $2, $3, 1, $4, $5)";
 
     private const string InsertQueued = "INSERT INTO run_queue (run_id, workflow_id, enqueued_at, handed_over) VALUES ($1, $2, $3, false)";
 
@@ -138,8 +143,33 @@ public sealed class RunLauncher(
                 new NpgsqlParameter { Value = inputJson, NpgsqlDbType = NpgsqlDbType.Jsonb }, Time(now));
 
             // Inserted only if the run was: otherwise its foreign key fails and the whole batch rolls back.
-            Add(batch, InsertEvent, Uuid(runId), Text(workflow.Workspace), Text(RunEventTypes.RunCreated), Time(now),
-                Text(Activity.Current?.TraceId.ToString()));
+            var traceId = Activity.Current?.TraceId.ToString();
+            Add(batch, InsertEvent, Uuid(runId), Text(workflow.Workspace), Text(RunEventTypes.RunCreated), Time(now), Text(traceId));
+            if (engine.Value.PublishLifecycleEvents)
+            {
+                // RunCreated goes on the bus like every other lifecycle event (the engine publishes the rest).
+                var created = new RunTimelineAppended
+                {
+                    RunId = runId,
+                    Workspace = workflow.Workspace,
+                    Workflow = workflow.Name,
+                    Version = version,
+                    Timestamp = now,
+                    Events =
+                    [
+                        new RunLifecycleEvent
+                        {
+                            Type = RunEventTypes.RunCreated, RunId = runId, Workspace = workflow.Workspace, Workflow = workflow.Name,
+                            Version = version, Attempt = 1, Timestamp = now, TraceId = traceId,
+                        },
+                    ],
+                };
+                var published = OutboxRows.Create(created, OutboxRows.Publish, runId, now);
+                Add(batch, InsertOutbox, Uuid(published.MessageId), Uuid(published.RunId), Text(published.Destination),
+                    Text(published.MessageType), Text(published.Body), Text(published.TraceParent), Time(published.DueAt),
+                    Uuid(published.Token), Time(published.CreatedAt));
+            }
+
             if (limited)
             {
                 Add(batch, InsertQueued, Uuid(runId), Uuid(workflow.Id), Time(now));
