@@ -35,6 +35,7 @@ public sealed class OutboxRowsTests(Flowkit.Testing.FlowkitFixture flowkit)
         await db.SaveChangesAsync(cancellationToken);
         try
         {
+            // Only the StartRun rows: the launcher also publishes RunCreated, which the relay may or may not have sent yet.
             var rows = await ReadAsync(launched.RunId);
 
             rows.Should().HaveCount(2);
@@ -59,8 +60,8 @@ public sealed class OutboxRowsTests(Flowkit.Testing.FlowkitFixture flowkit)
             """
             SELECT coalesce(json_agg(json_build_object('destination', destination, 'messageType', message_type, 'body', body,
                 'traceParent', trace_parent, 'dueAt', due_at, 'token', token) ORDER BY sequence), '[]')::text
-            FROM outbox WHERE run_id = @r
-            """, ("r", runId));
+            FROM outbox WHERE run_id = @r AND message_type = @t
+            """, ("r", runId), ("t", typeof(StartRun).FullName!));
         return JsonSerializer.Deserialize<List<Row>>(json, JsonSerializerOptions.Web)!;
     }
 
