@@ -1,12 +1,11 @@
 using System.Text.Json;
 using Flowkit.Api.Ingress;
 using Flowkit.Api.Ops;
-using Flowkit.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,7 +47,13 @@ public static class FlowkitHealth
         checks.AddCheck<RabbitMqHealthCheck>(RabbitMqCheck, HealthStatus.Unhealthy, [Ready], timeout);
         if (database)
         {
-            checks.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [Ready], timeout);
+            // A plain SELECT 1 from AspNetCore.HealthChecks.NpgSql (ADR 0013), on one data source it builds from the connection string.
+            checks.AddNpgSql(
+                sp => sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set."),
+                name: "postgres",
+                failureStatus: HealthStatus.Unhealthy,
+                tags: [Ready],
+                timeout: timeout);
             checks.AddCheck<OutboxLagHealthCheck>(OutboxCheck, HealthStatus.Unhealthy, [Ready], timeout);
         }
 
@@ -95,7 +100,7 @@ public static class FlowkitHealth
             status = Name(report.Status),
             checks = report.Entries.ToDictionary(
                 e => e.Key,
-                e => new { status = Name(e.Value.Status), description = e.Value.Description, durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1) }),
+                e => new { status = Name(e.Value.Status), description = e.Value.Description ?? e.Value.Exception?.Message, durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1) }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }
@@ -106,23 +111,6 @@ public static class FlowkitHealth
         HealthStatus.Degraded => "degraded",
         _ => "unhealthy",
     };
-}
-
-/// <summary>PostgreSQL answers a query.</summary>
-internal sealed class PostgresHealthCheck(FlowkitDbContext db) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
-            return HealthCheckResult.Healthy("reachable");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"unreachable: {ex.GetType().Name}: {ex.Message}");
-        }
-    }
 }
 
 /// <summary>Redis answers PING; when it does not, webhook ingress runs degraded (still accepting).</summary>
