@@ -36,12 +36,15 @@ public sealed class MetricsTests(MetricsFixture flowkit)
         (await Client.WaitForRunEndAsync(ok)).Status().Should().Be("succeeded");
         (await Client.WaitForRunEndAsync(failing)).Status().Should().Be("failed");
 
-        // Counted when the transition is decided; the scrape may come a moment before the last one is recorded.
+        // Counted when the transition is decided, and a request's duration when its response has finished (after the
+        // client has read it): the scrape may come a moment before the last of either is recorded.
         var metrics = await Eventually.UntilAsync(
             ScrapeAsync,
-            m => m.Sum("flowkit_runs_finished_total", workflow, ("outcome", "failed")) == 1,
+            m => m.Sum("flowkit_runs_finished_total", workflow, ("outcome", "failed")) == 1
+                && m.Sum("http_server_request_duration_seconds_count",
+                    ("http_route", "/api/v1/workflows/{name}/runs"), ("http_response_status_code", "202")) >= 2,
             TimeSpan.FromSeconds(10),
-            "the failed run to be counted");
+            "the failed run and both start requests to be counted");
 
         metrics.Sum("flowkit_runs_started_total", workflow).Should().Be(2);
         metrics.Sum("flowkit_runs_finished_total", workflow, ("outcome", "succeeded")).Should().Be(1);
