@@ -30,6 +30,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = BaseAddress };
         Api.DefaultRequestHeaders.Authorization = new("Bearer", FlowkitFixture.BootstrapKey);
 
+        Assertions.SetDefaultExpectTimeout((float)Eventually.Stretch(TimeSpan.FromSeconds(5)).TotalMilliseconds);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -48,7 +49,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
             BaseURL = BaseAddress.ToString(),
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1366, Height = 900 },
         });
-        context.SetDefaultTimeout(30_000);
+        // Stretched like every wait in the tests (Eventually.Patience): a loaded CI machine renders slowly.
+        context.SetDefaultTimeout((float)Eventually.Stretch(TimeSpan.FromSeconds(30)).TotalMilliseconds);
         return await context.NewPageAsync();
     }
 

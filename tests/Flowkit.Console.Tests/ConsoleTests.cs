@@ -133,7 +133,7 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
         await page.GetByRole(AriaRole.Heading, new() { Name = $"Run of {name}" }).WaitForAsync();
         page.Url.Should().MatchRegex("/runs/[0-9a-f-]{36}$");
         // No reload: the page follows the run by itself (SSE, or the timeline polled with its cursor).
-        await page.Locator("[data-testid='run-status'] [data-status='succeeded']").WaitForAsync(new() { Timeout = 60_000 });
+        await page.Locator("[data-testid='run-status'] [data-status='succeeded']").WaitForAsync(new() { Timeout = (float)Eventually.Stretch(TimeSpan.FromSeconds(60)).TotalMilliseconds });
         await page.Locator("svg.dag [data-step='unknown'][data-status='skipped']").WaitForAsync();
         await page.Locator("svg.dag [data-step='done'][data-status='succeeded']").WaitForAsync();
         await page.Locator(".timeline li[data-type='RunSucceeded']").WaitForAsync();

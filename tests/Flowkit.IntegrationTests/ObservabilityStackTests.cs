@@ -41,7 +41,7 @@ public sealed partial class ObservabilityStackTests(ApiOnlyFixture flowkit)
             ["Flowkit:RabbitMqManagementUrl"] = flowkit.Services.RabbitMqManagement.ToString(),
             ["Flowkit:Observability:GaugeRefreshInterval"] = "00:00:01",
         });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{flowkitPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{flowkitPort}/"), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FlowkitFixture.BootstrapKey);
         await Eventually.UntilAsync(() => StatusAsync(client, "health/ready"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"the Flowkit process to be ready; output: {host.Output}");
 
@@ -198,7 +198,7 @@ public sealed partial class ObservabilityStackTests(ApiOnlyFixture flowkit)
         {
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var timeout = new CancellationTokenSource(Eventually.Stretch(TimeSpan.FromSeconds(60)));
             await process.WaitForExitAsync(timeout.Token);
             var all = await output + await error;
             process.ExitCode.Should().Be(0, $"{program} {string.Join(' ', arguments)} said: {all}");

@@ -79,7 +79,14 @@ public class FlowkitFixture : IAsyncLifetime
     public FlowkitHost StartHost(string roles, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // Every host knows the broker's management API (readiness and the dead-letter API read it), as services.env says.
-        var all = new Dictionary<string, string?> { ["Flowkit:RabbitMqManagementUrl"] = Services.RabbitMqManagement.ToString() };
+        // Expression and script time limits that a loaded CI machine does not reach by being slow (the 1 s script limit
+        // failed a script-isolation run at a load average of 40); tests of the limits set their own.
+        var all = new Dictionary<string, string?>
+        {
+            ["Flowkit:RabbitMqManagementUrl"] = Services.RabbitMqManagement.ToString(),
+            ["Flowkit:Expressions:Timeout"] = "00:00:10",
+            ["Flowkit:Expressions:ScriptTimeout"] = "00:00:30",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;

@@ -6,6 +6,8 @@ internal static class Wait
     public static async Task UntilAsync(Func<bool> condition, TimeSpan deadline, string what)
     {
         ArgumentNullException.ThrowIfNull(condition);
+        // Stretched as Flowkit.Testing's Eventually does: a deadline bounds only a failing wait, and CI machines are slow.
+        deadline *= 3;
         var until = DateTime.UtcNow + deadline;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         while (!condition())

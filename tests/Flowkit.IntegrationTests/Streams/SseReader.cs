@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Flowkit.Testing;
 
 namespace Flowkit.IntegrationTests.Streams;
 
@@ -44,7 +45,7 @@ internal sealed class SseReader : IDisposable
     public async Task<SseEvent?> NextAsync(TimeSpan timeout)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cancel.CancelAfter(timeout);
+        cancel.CancelAfter(Eventually.Stretch(timeout));
         string? id = null, name = null;
         var data = new StringBuilder();
         while (true)
