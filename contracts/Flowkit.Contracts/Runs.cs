@@ -55,8 +55,23 @@ public sealed record ExecuteStep : IRunMessage
 
     public required int Version { get; init; }
 
-    /// <summary>When this attempt times out; the worker stops working on it then.</summary>
+    /// <summary>
+    /// The latest moment this attempt may still be running: <see cref="StartBy"/> plus <see cref="Timeout"/>. A worker
+    /// that knows <see cref="Timeout"/> counts the timeout from its own start instead (docs/reliability.md).
+    /// </summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>The attempt's timeout, counted from the moment a worker starts it (time waiting for delivery does not count).</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// The end of this copy's delivery window: a worker that receives it later does not start it, because the engine
+    /// sends the attempt again (a new <see cref="Delivery"/>) when no report came in time.
+    /// </summary>
+    public DateTimeOffset? StartBy { get; init; }
+
+    /// <summary>Which sending of this attempt this is, from 1 (an attempt that never started is sent again, same attempt number).</summary>
+    public int Delivery { get; init; } = 1;
 
     public required DateTimeOffset Timestamp { get; init; }
 

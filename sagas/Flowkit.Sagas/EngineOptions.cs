@@ -11,6 +11,22 @@ public sealed class EngineOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan DefaultStepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a worker step's <c>ExecuteStep</c> may wait for delivery (in the outbox, in a queue, for a worker) and
+    /// still be started. The attempt's timeout counts from the worker's start; the engine's deadline for an attempt is
+    /// the end of this window plus the timeout. An attempt no worker reported on by then is sent again (same attempt
+    /// number) with twice the window, up to <see cref="MaxDeliveries"/> times, instead of failing (docs/reliability.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan DeliveryWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How many times one attempt is sent before silence counts as its timeout (a worker that dies on it every time).
+    /// With the default window the sendings cover about an hour of outage.
+    /// </summary>
+    [Range(1, 20)]
+    public int MaxDeliveries { get; set; } = 6;
+
     /// <summary>Publish every timeline event on RabbitMQ (<c>RunLifecycleEvent</c>) besides storing it.</summary>
     public bool PublishLifecycleEvents { get; set; } = true;
 

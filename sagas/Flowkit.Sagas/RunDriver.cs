@@ -38,7 +38,11 @@ internal sealed class RunDriver(
 
     /// <summary>The context of one decision: this transition's clock and a fresh jitter sample.</summary>
 #pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
-    public DecisionContext Context() => new(_now, Random.Shared.NextDouble(), _options.DefaultStepTimeout);
+    public DecisionContext Context() => new(_now, Random.Shared.NextDouble(), _options.DefaultStepTimeout)
+    {
+        DeliveryWindow = _options.DeliveryWindow,
+        MaxDeliveries = _options.MaxDeliveries,
+    };
 #pragma warning restore CA5394
 
     /// <summary>A read-only copy of the run's data for a decision.</summary>
@@ -149,7 +153,7 @@ internal sealed class RunDriver(
 
                     var row = (await RowsAsync(run, [dispatch.StepId], cancellationToken))[dispatch.StepId];
                     var inputs = await DispatchInputsAsync(run, plan[dispatch.StepId], cancellationToken);
-                    await ApplyEffectsAsync(run, plan, StepDecisions.Dispatch(Facts(run), plan, StepState.Of(row), inputs, Context()), cancellationToken);
+                    await ApplyEffectsAsync(run, plan, StepDecisions.Dispatch(Facts(run), plan, StepState.Of(row), inputs, Context(), dispatch.Redeliver), cancellationToken);
                     break;
                 }
 

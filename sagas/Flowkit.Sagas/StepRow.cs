@@ -42,6 +42,12 @@ public sealed class StepRow
     /// </summary>
     public DateTimeOffset? DeadlineAt { get; set; }
 
+    /// <summary>
+    /// How many times the current attempt has been sent to workers (from 1). An attempt no worker reported on by its
+    /// deadline is sent again, same attempt number, with a longer delivery window (docs/reliability.md).
+    /// </summary>
+    public int AttemptDeliveries { get; set; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 }
 

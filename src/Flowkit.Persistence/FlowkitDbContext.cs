@@ -266,6 +266,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
         e.Property(x => x.AttemptDispatchedAt).HasColumnName("attempt_dispatched_at");
         e.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
+        e.Property(x => x.AttemptDeliveries).HasColumnName("attempt_deliveries");
         e.Ignore(x => x.Counters);
         e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
     }

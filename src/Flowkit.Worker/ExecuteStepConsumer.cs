@@ -21,8 +21,11 @@ namespace Flowkit.Worker;
 /// expressions; every value is masked (<c>***</c>) in the output and the error before they are published or logged.
 /// </para>
 /// <para>
-/// Time: the attempt is cancelled at <see cref="ExecuteStep.Deadline"/> and reported as a retryable timeout; a
-/// message whose deadline passed while it waited in the queue is reported so without running the step.
+/// Time: the attempt's <see cref="ExecuteStep.Timeout"/> counts from this worker's start (time waiting for delivery does
+/// not count); at its end the attempt is cancelled and reported as a retryable timeout. A copy received after its
+/// <see cref="ExecuteStep.StartBy"/> is not started and not reported: the engine, hearing nothing, sends the attempt
+/// again with a new window (docs/reliability.md). A message from an engine that sends no timeout keeps the old rule: it
+/// ends at <see cref="ExecuteStep.Deadline"/>, and one whose deadline passed in the queue is reported as timed out.
 /// </para>
 /// <para>
 /// Shutdown: MassTransit stops taking messages, then waits for running consumers. After
@@ -77,8 +80,18 @@ public sealed class ExecuteStepConsumer(
             return;
         }
 
+        if (command.StartBy is { } startBy && startBy < startedAt)
+        {
+            // The engine sends this attempt again when it hears nothing by the window's end plus the timeout: starting
+            // this copy too would run the attempt twice. Acknowledged without a report.
+            Log.StepSuperseded(logger, command.StepType, command.Delivery, startBy);
+            metrics.Finished(command.StepType, "superseded", TimeSpan.Zero);
+            return;
+        }
+
+        var deadline = command.Timeout is { } timeout ? startedAt + timeout : command.Deadline;
         StepFinished finished;
-        if (command.Deadline is { } expired && expired <= startedAt)
+        if (command.Timeout is null && command.Deadline is { } expired && expired <= startedAt)
         {
             Log.StepExpired(logger, command.StepType, expired);
             finished = Failed(command, startedAt, new StepError(
@@ -90,7 +103,7 @@ public sealed class ExecuteStepConsumer(
         {
             try
             {
-                finished = await RunAsync(context, command, startedAt);
+                finished = await RunAsync(context, command, startedAt, deadline);
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
@@ -102,7 +115,7 @@ public sealed class ExecuteStepConsumer(
 
         metrics.Finished(command.StepType, finished.Succeeded ? "succeeded" : "failed", time.GetElapsedTime(started));
         reports.Remember(finished);
-        await ReportAsync(finished, command.Deadline);
+        await ReportAsync(finished, deadline);
     }
 
     /// <summary>
@@ -127,9 +140,9 @@ public sealed class ExecuteStepConsumer(
         }
     }
 
-    private async Task<StepFinished> RunAsync(ConsumeContext context, ExecuteStep command, DateTimeOffset startedAt)
+    private async Task<StepFinished> RunAsync(ConsumeContext context, ExecuteStep command, DateTimeOffset startedAt, DateTimeOffset? attemptDeadline)
     {
-        using var deadline = command.Deadline is { } due
+        using var deadline = attemptDeadline is { } due
             ? new CancellationTokenSource(due - startedAt, time)
             : new CancellationTokenSource();
         using var stopped = new CancellationTokenSource();
@@ -190,7 +203,7 @@ public sealed class ExecuteStepConsumer(
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return Failed(command, startedAt, new StepError($"The step did not finish within its timeout (deadline {command.Deadline:O}).", true, "timeout"));
+            return Failed(command, startedAt, new StepError($"The step did not finish within its timeout (deadline {attemptDeadline:O}).", true, "timeout"));
         }
         catch (Exception ex)
         {

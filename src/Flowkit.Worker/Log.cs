@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(3010, LogLevel.Information, "Step of type {StepType} was not started: the engine cancelled its run or attempt while it waited in the queue")]
     public static partial void StepSkippedCancelled(ILogger logger, string stepType);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Step of type {StepType} was not started: delivery {Delivery} arrived after its window ended at {StartBy}; the engine sends the attempt again")]
+    public static partial void StepSuperseded(ILogger logger, string stepType, int delivery, DateTimeOffset startBy);
 }

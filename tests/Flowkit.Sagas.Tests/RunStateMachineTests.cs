@@ -22,7 +22,7 @@ public sealed class RunStateMachineTests : IAsyncDisposable
     private ITestHarness _harness = null!;
     private ISagaStateMachineTestHarness<RunStateMachine, RunState> _saga = null!;
 
-    private async Task<Guid> StartAsync(RunPlan plan, int? limit = null)
+    private async Task<Guid> StartAsync(RunPlan plan, int? limit = null, Action<EngineOptions>? options = null)
     {
         _store = new InMemoryRunStore(limit is null ? plan : new RunPlan(plan.Steps, new RunOptions(null, limit)));
         _provider = new ServiceCollection()
@@ -32,6 +32,7 @@ public sealed class RunStateMachineTests : IAsyncDisposable
             .AddSingleton<IEngineExpressions, SimpleExpressions>()
             .AddSingleton<TimeProvider>(_time)
             .AddFlowkitRunSaga()
+            .Configure<EngineOptions>(o => options?.Invoke(o))
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<RunStateMachine, RunState>().InMemoryRepository())
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();
@@ -86,7 +87,7 @@ public sealed class RunStateMachineTests : IAsyncDisposable
 
         Run(runId).CurrentState.Should().Be("Running");
         _outbox.SentOf<ExecuteStep>().Select(e => e.StepId).Should().Equal("a");
-        Step(runId, "a").DeadlineAt.Should().Be(_time.GetUtcNow() + new EngineOptions().DefaultStepTimeout);
+        Step(runId, "a").DeadlineAt.Should().Be(_time.GetUtcNow() + new EngineOptions().DeliveryWindow + new EngineOptions().DefaultStepTimeout);
         Step(runId, "b").Status.Should().Be(StepStatus.Pending);
     }
 
@@ -163,10 +164,26 @@ public sealed class RunStateMachineTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Timeout_CurrentAttempt_FailsItAsRetryable()
+    public async Task Timeout_AttemptNoWorkerReportedOn_SendsTheSameAttemptAgain()
     {
-        var runId = await StartAsync(new RunPlanBuilder().Step("a").Retrying("a", new RetryPolicy(2, BackoffKind.Fixed, TimeSpan.FromSeconds(1), null, false)).Build());
+        var runId = await StartAsync(new RunPlanBuilder().Step("a").Build());
+        _outbox.Sent.Clear();
 
+        _time.SetUtcNow(Step(runId, "a").DeadlineAt!.Value);
+        await SendAsync(new StepTimedOut { RunId = runId, StepId = "a", Attempt = 1, Timestamp = _time.GetUtcNow() });
+
+        Step(runId, "a").Should().Match<StepRow>(s => s.Status == StepStatus.Running && s.Attempt == 1 && s.AttemptDeliveries == 2);
+        _outbox.SentOf<ExecuteStep>().Should().ContainSingle().Which.Delivery.Should().Be(2);
+        Run(runId).CurrentState.Should().Be("Running");
+    }
+
+    [Fact]
+    public async Task Timeout_LastSendingUnreported_FailsTheAttemptAsRetryable()
+    {
+        var runId = await StartAsync(new RunPlanBuilder().Step("a").Retrying("a", new RetryPolicy(2, BackoffKind.Fixed, TimeSpan.FromSeconds(1), null, false)).Build(),
+            options: o => o.MaxDeliveries = 1);
+
+        _time.SetUtcNow(Step(runId, "a").DeadlineAt!.Value);
         await SendAsync(new StepTimedOut { RunId = runId, StepId = "a", Attempt = 1, Timestamp = _time.GetUtcNow() });
 
         Step(runId, "a").Status.Should().Be(StepStatus.Retrying);

@@ -143,6 +143,45 @@ public sealed class ExecuteStepConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consume_QueuedLongerThanItsTimeoutWithinItsWindow_RunsWithTheTimeoutCountedFromItsStart()
+    {
+        // Issue #10: dispatched 10 s ago with a 2 s timeout (an outage held it); its window runs for another minute.
+        var now = DateTimeOffset.UtcNow;
+        var command = Command("http", new { @with = new { url = _server.Url("/echo") } }) with
+        {
+            Timestamp = now.AddSeconds(-10),
+            Deadline = now.AddSeconds(-8),
+            Timeout = TimeSpan.FromSeconds(2),
+            StartBy = now.AddMinutes(1),
+        };
+
+        var finished = await RunAsync(command);
+
+        finished.Succeeded.Should().BeTrue(finished.Error?.Message);
+        _authorizations.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Consume_ReceivedAfterItsWindow_IsNotStartedNorReported()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var command = Command("http", new { @with = new { url = _server.Url("/echo") } }) with
+        {
+            Timestamp = now.AddSeconds(-10),
+            Deadline = now.AddSeconds(-3),
+            Timeout = TimeSpan.FromSeconds(2),
+            StartBy = now.AddSeconds(-5),
+        };
+
+        await SendAsync(command);
+        await Wait.UntilAsync(() => _logs.Lines.Any(l => l.Contains("[3011]", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the worker to pass over the late copy");
+
+        (await _harness.Published.Any<StepFinished>(m => m.Context.Message.RunId == command.RunId, TestContext.Current.CancellationToken))
+            .Should().BeFalse("the engine sends the attempt again; a report of this copy would end it");
+        _authorizations.Should().BeEmpty("a copy past its window is superseded and must not call the target");
+    }
+
+    [Fact]
     public async Task Consume_DeadlineReachedDuringTheCall_FailsAsRetryableTimeout()
     {
         var command = Command("http", new { @with = new { url = _server.Url("/slow") } }) with { Deadline = DateTimeOffset.UtcNow.AddSeconds(2) };

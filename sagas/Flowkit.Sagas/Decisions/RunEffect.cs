@@ -88,8 +88,11 @@ internal abstract record RunEffect
     /// <summary>Follow-up: apply the end of <paramref name="StepId"/> to its dependents (needs their rows).</summary>
     internal sealed record Propagate(string StepId, SourceOutcome Outcome, bool? ConditionResult) : RunEffect;
 
-    /// <summary>Follow-up: start the next attempt of <paramref name="StepId"/> (needs its inputs).</summary>
-    internal sealed record Dispatch(string StepId) : RunEffect;
+    /// <summary>
+    /// Follow-up: start the next attempt of <paramref name="StepId"/> (needs its inputs), or with
+    /// <paramref name="Redeliver"/> send its current attempt to workers again.
+    /// </summary>
+    internal sealed record Dispatch(string StepId, bool Redeliver = false) : RunEffect;
 
     /// <summary>A timer carrying <paramref name="message"/>.</summary>
     public static Timer<T> Schedule<T>(T message, DateTimeOffset due, Guid token)

@@ -41,8 +41,13 @@ internal static class StepDecisions
     }
 
     /// <summary>
-    /// StepTimedOut from the sweeper: the worker may still be at it (hung) or gone (died); either way the attempt is
-    /// over. A live worker is told to stop; an answer that still arrives is for an attempt no longer current.
+    /// StepTimedOut from the sweeper or the watchdog: no worker reported on the attempt by its deadline (the end of its
+    /// delivery window plus its timeout). A live worker that started it in its window reports its own timeout before
+    /// then, so silence means the attempt's message waited out an outage (in the outbox or a queue), was lost, or its
+    /// worker died. The attempt is sent again, same number, with twice the window (a late copy is not started by
+    /// workers), up to <see cref="DecisionContext.MaxDeliveries"/> times; then silence is the attempt's timeout: a live
+    /// worker is told to stop, and an answer that still arrives is for an attempt no longer current. A timeout decided
+    /// before the current deadline (for an earlier sending) changes nothing.
     /// </summary>
     public static RunDecision OnStepTimedOut(RunFacts run, RunPlan plan, StepState? step, StepTimedOut message, DecisionContext context)
     {
@@ -55,14 +60,35 @@ internal static class StepDecisions
             return RunDecision.None;
         }
 
+        if (step.DeadlineAt is { } deadline && message.Timestamp < deadline)
+        {
+            return RunDecision.None;
+        }
+
         var now = context.Now;
+        if (step.AttemptDeliveries < context.MaxDeliveries)
+        {
+            // No StopWork here: it would make workers drop the new copy of this same attempt.
+            return new RunDecision([
+                new RunEffect.RecordEvent(RunEventTypes.RunRedriven, now, step.StepId, step.Attempt, JsonSerializer.Serialize(new
+                {
+                    finding = "attempt-not-reported",
+                    resent = nameof(ExecuteStep),
+                    delivery = step.AttemptDeliveries + 1,
+                    window = DeliveryWindow(context, step.AttemptDeliveries + 1),
+                })),
+                new RunEffect.Dispatch(step.StepId, Redeliver: true),
+            ]);
+        }
+
         var effects = new List<RunEffect>
         {
             new RunEffect.StopWork(new StepExecutionCancelled { RunId = run.RunId, StepId = step.StepId, Attempt = step.Attempt, Timestamp = now }),
         };
         var timeout = plan[step.StepId].Timeout ?? context.DefaultStepTimeout;
         FailAttempt(effects, run, plan, step,
-            new StepError($"Attempt {step.Attempt} did not finish within its timeout of {timeout}.", true, "timeout"), now, "timed_out", null, context);
+            new StepError($"Attempt {step.Attempt} did not finish within its timeout of {timeout} (sent {step.AttemptDeliveries} times; no worker reported on it).",
+                true, "timeout"), now, "timed_out", null, context);
         return new RunDecision(effects);
     }
 
@@ -160,9 +186,11 @@ internal static class StepDecisions
 
     /// <summary>
     /// Starts the next attempt of <paramref name="step"/>: a delay waits on a timer, an approval opens a request, every
-    /// other type is sent to a worker with a deadline. A value the engine cannot work out fails the attempt.
+    /// other type is sent to a worker with a delivery window and a timeout counted from the worker's start. A value the
+    /// engine cannot work out fails the attempt. With <paramref name="redeliver"/>, the current attempt of a worker step
+    /// is sent again (same number, next delivery, twice the window) instead.
     /// </summary>
-    public static RunDecision Dispatch(RunFacts run, RunPlan plan, StepState step, DispatchInputs inputs, DecisionContext context)
+    public static RunDecision Dispatch(RunFacts run, RunPlan plan, StepState step, DispatchInputs inputs, DecisionContext context, bool redeliver = false)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(plan);
@@ -171,9 +199,15 @@ internal static class StepDecisions
         ArgumentNullException.ThrowIfNull(context);
         var planStep = plan[step.StepId];
         var now = context.Now;
-        var attempt = step.Attempt + 1;
-        var next = step with { Attempt = attempt, AttemptDispatchedAt = now };
-        var effects = new List<RunEffect> { new RunEffect.RecordEvent(RunEventTypes.StepReady, now, step.StepId, attempt) };
+        var attempt = redeliver ? step.Attempt : step.Attempt + 1;
+        var next = redeliver
+            ? step with { AttemptDeliveries = step.AttemptDeliveries + 1 }
+            : step with { Attempt = attempt, AttemptDispatchedAt = now, AttemptDeliveries = 1 };
+        var effects = new List<RunEffect>();
+        if (!redeliver)
+        {
+            effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepReady, now, step.StepId, attempt));
+        }
 
         switch (planStep.Type)
         {
@@ -200,7 +234,7 @@ internal static class StepDecisions
                 }
 
                 var expiresAt = planStep.Timeout is { } timeout ? now + timeout : (DateTimeOffset?)null;
-                effects.Add(new RunEffect.SetStep(next with { Status = StepStatus.Waiting, StartedAt = now }));
+                effects.Add(new RunEffect.SetStep(next with { Status = StepStatus.Waiting, StartedAt = now, DeadlineAt = null }));
                 effects.Add(new RunEffect.ApprovalsChanged(1));
                 effects.Add(new RunEffect.OpenApproval(step.StepId, attempt, message, now, expiresAt));
                 effects.Add(new RunEffect.RecordEvent(RunEventTypes.ApprovalRequested, now, step.StepId, attempt, JsonSerializer.Serialize(new { message, expiresAt })));
@@ -222,7 +256,11 @@ internal static class StepDecisions
                     break;
                 }
 
-                var deadline = now + (planStep.Timeout ?? context.DefaultStepTimeout);
+                // The timeout counts from the worker's start; a worker starts a copy only within its window, so the
+                // attempt has ended or been reported by the window's end plus the timeout, unless it never started.
+                var attemptTimeout = planStep.Timeout ?? context.DefaultStepTimeout;
+                var startBy = now + DeliveryWindow(context, next.AttemptDeliveries);
+                var deadline = startBy + attemptTimeout;
                 effects.Add(new RunEffect.SetStep(next with { DeadlineAt = deadline }));
                 effects.Add(new RunEffect.SendWork(StepQueues.For(planStep.Type), new ExecuteStep
                 {
@@ -238,6 +276,9 @@ internal static class StepDecisions
                     Workflow = run.Workflow,
                     Version = run.Version,
                     Deadline = deadline,
+                    Timeout = attemptTimeout,
+                    StartBy = startBy,
+                    Delivery = next.AttemptDeliveries,
                     Timestamp = now,
                 }));
                 break;
@@ -284,6 +325,13 @@ internal static class StepDecisions
         return new RunDecision(effects);
     }
 
+    /// <summary>The delivery window of an attempt's <paramref name="delivery"/>-th sending: the first window, doubled each time.</summary>
+    public static TimeSpan DeliveryWindow(DecisionContext context, int delivery)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.DeliveryWindow * Math.Pow(2, Math.Clamp(delivery, 1, 20) - 1);
+    }
+
     private static void Succeed(List<RunEffect> effects, RunPlan plan, StepState step, JsonElement? output, DateTimeOffset at, DateTimeOffset? attemptStartedAt)
     {
         var done = step with
@@ -313,7 +361,8 @@ internal static class StepDecisions
         if (Backoff.NextDelay(planStep.Retry, step.Attempt, error.Retryable, context.JitterSample) is { } delay)
         {
             var nextAt = context.Now + delay;
-            effects.Add(new RunEffect.SetStep(failed with { Status = StepStatus.Retrying }));
+            // The retry's due time is kept on the row: a watchdog that finds its timer lost re-sends it then, not sooner.
+            effects.Add(new RunEffect.SetStep(failed with { Status = StepStatus.Retrying, DeadlineAt = nextAt }));
             effects.Add(attempt);
             effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepRetryScheduled, at, step.StepId, step.Attempt,
                 JsonSerializer.Serialize(new { error = error.Message, nextAttempt = step.Attempt + 1, nextAttemptAt = nextAt })));

@@ -22,6 +22,8 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
 
     public DateTimeOffset? DeadlineAt { get; init; }
 
+    public int AttemptDeliveries { get; init; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 
     public static StepState Of(StepRow row)
@@ -36,6 +38,7 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
             FinishedAt = row.FinishedAt,
             AttemptDispatchedAt = row.AttemptDispatchedAt,
             DeadlineAt = row.DeadlineAt,
+            AttemptDeliveries = row.AttemptDeliveries,
         };
     }
 
@@ -54,5 +57,6 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
         row.FinishedAt = FinishedAt;
         row.AttemptDispatchedAt = AttemptDispatchedAt;
         row.DeadlineAt = DeadlineAt;
+        row.AttemptDeliveries = AttemptDeliveries;
     }
 }

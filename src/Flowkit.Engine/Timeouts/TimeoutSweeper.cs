@@ -13,7 +13,7 @@ namespace Flowkit.Engine.Timeouts;
 /// <summary>
 /// Finds running steps whose attempt deadline has passed (a worker died or hangs) and tells the run saga. The
 /// deadline is durable state in the step row, so this works after any restart; each timeout is sent with a
-/// MessageId derived from (run, step, attempt), so repeats from another engine or a later sweep are recognised by
+/// MessageId derived from (run, step, attempt, deadline), so repeats from another engine or a later sweep are recognised by
 /// the saga's inbox, and a late one is ignored by state. After its start and after an outage it waits
 /// <see cref="SweeperOptions.Grace"/> first, so that reports which waited out the outage win over the deadline.
 /// </summary>
@@ -57,7 +57,7 @@ internal sealed partial class TimeoutSweeper(
         var due = await db.Steps.AsNoTracking()
             .Where(s => s.Status == Flowkit.Sagas.Planning.StepStatus.Running && s.DeadlineAt != null && s.DeadlineAt <= now)
             .OrderBy(s => s.DeadlineAt)
-            .Select(s => new { s.RunId, s.StepId, s.Attempt })
+            .Select(s => new { s.RunId, s.StepId, s.Attempt, s.DeadlineAt })
             .Take(options.Value.BatchSize)
             .ToListAsync(cancellationToken);
 
@@ -74,7 +74,9 @@ internal sealed partial class TimeoutSweeper(
         var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{EngineQueues.Runs}"));
         foreach (var step in due)
         {
-            var messageId = TimerTokens.For("timeout", step.RunId, step.StepId, step.Attempt);
+            // One id per deadline: an attempt sent again (ExecuteStep's Delivery) has a new deadline, whose timeout the
+            // saga's inbox must not take for a repeat of the first.
+            var messageId = TimerTokens.For($"timeout@{step.DeadlineAt!.Value.UtcTicks}", step.RunId, step.StepId, step.Attempt);
             if (!_recentlySent.TryAdd(messageId, now))
             {
                 continue;

@@ -121,8 +121,11 @@ internal sealed partial class RunWatchdog(
                 sent = nameof(StartRun);
                 break;
             case StuckKinds.RetryTimerLost:
-                outbox.Schedule(new StepRetryDue { RunId = run, StepId = step, Attempt = stuck.Attempt + 1, Timestamp = now },
-                    now, TimerTokens.For(TimerKinds.Retry, run, step, stuck.Attempt + 1), run);
+                // Due at the backoff's end, kept on the step row (a row from before it was kept has none: due now).
+                var retryAt = await db.Steps.AsNoTracking().Where(s => s.RunId == run && s.StepId == step)
+                    .Select(s => s.DeadlineAt).SingleAsync(cancellationToken) is { } kept && kept > now ? kept : now;
+                outbox.Schedule(new StepRetryDue { RunId = run, StepId = step, Attempt = stuck.Attempt + 1, Timestamp = retryAt },
+                    retryAt, TimerTokens.For(TimerKinds.Retry, run, step, stuck.Attempt + 1), run);
                 sent = nameof(StepRetryDue);
                 break;
             case StuckKinds.DelayTimerLost:

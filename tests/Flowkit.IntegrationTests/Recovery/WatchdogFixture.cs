@@ -23,6 +23,8 @@ public sealed class WatchdogFixture : FlowkitFixture
         ["Flowkit:Engine:WatchdogBound"] = "00:00:01",
         // The timeout sweeper looks rarely here, so a passed deadline is the watchdog's to find.
         ["Flowkit:Engine:Timeouts:Interval"] = "00:01:00",
+        // A timeout the watchdog re-sends counts at once (no second sending of the attempt; DeliveryTests cover those).
+        ["Flowkit:Engine:MaxDeliveries"] = "1",
     });
 }
 

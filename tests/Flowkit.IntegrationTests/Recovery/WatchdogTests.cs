@@ -92,14 +92,47 @@ public sealed class WatchdogTests
         var runId = await Client.StartRunAsync(name);
         await Client.WaitForStepAsync(runId, "call", "retrying");
 
-        // The retry timer fired and its StepRetryDue was lost: the row is gone, the step still retrying.
-        await ExecuteAsync($"DELETE FROM outbox WHERE run_id = '{runId}' AND message_type = 'Flowkit.Contracts.StepRetryDue'");
+        // The retry timer fired and its StepRetryDue was lost: the row is gone, the backoff is over (the step row keeps
+        // its end), the step still retrying.
+        await ExecuteAsync($"""
+            DELETE FROM outbox WHERE run_id = '{runId}' AND message_type = 'Flowkit.Contracts.StepRetryDue';
+            UPDATE run_steps SET deadline_at = now() - interval '1 second' WHERE run_id = '{runId}' AND step_id = 'call';
+            """);
 
         var run = await Client.WaitForRunEndAsync(runId);
 
         run.Status().Should().Be("succeeded", run.ToString());
         Api.Step(run, "call").GetProperty("attempts").GetInt32().Should().Be(2);
         targets.Received.Count(r => r.IdempotencyKey == $"{runId}:call").Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Watchdog_RetryTimerLostBeforeItsTime_RetriesOnceAtItsTime()
+    {
+        await using var targets = await StepTargets.StartAsync();
+        var name = Api.UniqueName("early-retry");
+        await Client.CreateWorkflowAsync($$$"""
+            name: {{{name}}}
+            steps:
+              - id: call
+                type: http
+                with: { method: GET, url: "{{{targets.Url("flaky/1")}}}" }
+                retry: { attempts: 2, backoff: fixed, delay: 4s }
+            """);
+        var runId = await Client.StartRunAsync(name);
+        await Client.WaitForStepAsync(runId, "call", "retrying");
+
+        // The retry's timer is lost long before it is due: the watchdog (bound 1 s) must still wait for the backoff.
+        await ExecuteAsync($"DELETE FROM outbox WHERE run_id = '{runId}' AND message_type = 'Flowkit.Contracts.StepRetryDue'");
+
+        var run = await Client.WaitForRunEndAsync(runId);
+
+        run.Status().Should().Be("succeeded", run.ToString());
+        var calls = targets.Received.Where(r => r.IdempotencyKey == $"{runId}:call").Select(r => r.At).Order().ToArray();
+        calls.Should().HaveCount(2);
+        (calls[1] - calls[0]).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(4), "a lost retry timer is re-sent at the backoff's end, never before");
+        (await Client.GetEventsAsync(runId)).Single(e => e.GetProperty("type").GetString() == "RunRedriven")
+            .GetProperty("data").GetProperty("finding").GetString().Should().Be("retry-timer-lost");
     }
 
     [Fact]

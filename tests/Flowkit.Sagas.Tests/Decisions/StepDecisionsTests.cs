@@ -156,17 +156,72 @@ public sealed class StepDecisionsTests
     }
 
     [Fact]
-    public void OnStepTimedOut_CurrentAttempt_TellsTheWorkerToStopAndRetries()
+    public void OnStepTimedOut_LastDeliveryUnreported_TellsTheWorkerToStopAndRetries()
     {
         var plan = new RunPlanBuilder().Step("a").Retrying("a", ThreeExponential).Build();
 
-        var decision = StepDecisions.OnStepTimedOut(Run(1), plan, Step("a", StepStatus.Running),
+        var decision = StepDecisions.OnStepTimedOut(Run(1), plan, Step("a", StepStatus.Running) with { AttemptDeliveries = 6 },
             new StepTimedOut { RunId = RunId, StepId = "a", Attempt = 1, Timestamp = Now }, Context());
 
         decision.Of<RunEffect.StopWork>().Single().Message.Should().Match<StepExecutionCancelled>(m => m.StepId == "a" && m.Attempt == 1);
         decision.Of<RunEffect.RecordAttempt>().Single().Status.Should().Be("timed_out");
-        decision.StepSet("a").Error.Should().Be("Attempt 1 did not finish within its timeout of 00:05:00.");
+        decision.StepSet("a").Error.Should().Be("Attempt 1 did not finish within its timeout of 00:05:00 (sent 6 times; no worker reported on it).");
         decision.Of<RunEffect.Timer<StepRetryDue>>().Should().ContainSingle();
+    }
+
+    [Fact]
+    public void OnStepTimedOut_AttemptNoWorkerReportedOn_SendsTheSameAttemptAgainInsteadOfFailing()
+    {
+        // Issue #10: no retries left; the attempt's message waited out an outage longer than the step's timeout.
+        var plan = new RunPlanBuilder().Step("a").Build();
+
+        var decision = StepDecisions.OnStepTimedOut(Run(1), plan, Step("a", StepStatus.Running) with { AttemptDeliveries = 1, DeadlineAt = Now.AddSeconds(-1) },
+            new StepTimedOut { RunId = RunId, StepId = "a", Attempt = 1, Timestamp = Now }, Context());
+
+        decision.Effects[^1].Should().Be(new RunEffect.Dispatch("a", Redeliver: true));
+        decision.Events().Should().Equal(RunEventTypes.RunRedriven);
+        decision.Of<RunEffect.RecordEvent>().Single().Data.Should().Contain("\"delivery\":2");
+        decision.Of<RunEffect.StopWork>().Should().BeEmpty("workers would drop the new copy of the same attempt");
+        decision.Of<RunEffect.RecordAttempt>().Should().BeEmpty();
+        decision.Of<RunEffect.RunEnded>().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void OnStepTimedOut_DecidedBeforeTheCurrentDeadline_DecidesNothing()
+    {
+        // A second timeout for the first sending (sweeper and watchdog both saw it) after the attempt was sent again.
+        var plan = new RunPlanBuilder().Step("a").Build();
+
+        var decision = StepDecisions.OnStepTimedOut(Run(1), plan, Step("a", StepStatus.Running) with { AttemptDeliveries = 2, DeadlineAt = Now.AddMinutes(2) },
+            new StepTimedOut { RunId = RunId, StepId = "a", Attempt = 1, Timestamp = Now.AddSeconds(-1) }, Context());
+
+        decision.IsNone.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Dispatch_Redeliver_SendsTheSameAttemptWithTheNextDeliveryAndTwiceTheWindow()
+    {
+        var plan = new RunPlanBuilder().Step("a").Build();
+        var step = Step("a", StepStatus.Running) with { AttemptDeliveries = 1, DeadlineAt = Now.AddSeconds(-1) };
+
+        var decision = StepDecisions.Dispatch(Run(1), plan, step, new DispatchInputs(new Dictionary<string, JsonElement>()), Context(), redeliver: true);
+
+        decision.StepSet("a").Should().Match<StepState>(s => s.Attempt == 1 && s.AttemptDeliveries == 2
+            && s.AttemptDispatchedAt == step.AttemptDispatchedAt && s.DeadlineAt == Now + TimeSpan.FromMinutes(2) + TimeSpan.FromMinutes(5));
+        decision.Of<RunEffect.SendWork>().Single().Message.Should().Match<ExecuteStep>(m =>
+            m.Attempt == 1 && m.Delivery == 2 && m.StartBy == Now + TimeSpan.FromMinutes(2) && m.Timeout == TimeSpan.FromMinutes(5));
+        decision.Events().Should().BeEmpty("the attempt is not a new one");
+    }
+
+    [Fact]
+    public void OnStepFinished_RetryScheduled_KeepsTheRetrysDueTimeOnTheStep()
+    {
+        // A watchdog that finds the retry timer lost re-sends it at this time, not at once.
+        var plan = new RunPlanBuilder().Step("a").Retrying("a", new RetryPolicy(2, BackoffKind.Fixed, TimeSpan.FromMinutes(10), null, false)).Build();
+
+        var decision = StepDecisions.OnStepFinished(Run(1), plan, Step("a", StepStatus.Running), Finished("a", 1, succeeded: false), Context());
+
+        decision.StepSet("a").Should().Match<StepState>(s => s.Status == StepStatus.Retrying && s.DeadlineAt == Now + TimeSpan.FromMinutes(10));
     }
 
     [Fact]
@@ -186,10 +241,13 @@ public sealed class StepDecisionsTests
 
         var decision = StepDecisions.Dispatch(Run(1), plan, Step("a", StepStatus.Pending, 0), new DispatchInputs(outputs), Context());
 
-        decision.StepSet("a").Should().Match<StepState>(s => s.Status == StepStatus.Running && s.Attempt == 1 && s.DeadlineAt == Now + TimeSpan.FromMinutes(5));
+        // The deadline is the delivery window (1 min) plus the timeout (5 min): the timeout counts from the worker's start.
+        decision.StepSet("a").Should().Match<StepState>(s => s.Status == StepStatus.Running && s.Attempt == 1 && s.AttemptDeliveries == 1
+            && s.DeadlineAt == Now + TimeSpan.FromMinutes(6));
         var work = decision.Of<RunEffect.SendWork>().Single();
         work.Queue.Should().Be(StepQueues.For(StepTypes.Transform));
-        work.Message.Should().Match<ExecuteStep>(m => m.Attempt == 1 && m.Deadline == Now + TimeSpan.FromMinutes(5) && m.StepOutputs.ContainsKey("x"));
+        work.Message.Should().Match<ExecuteStep>(m => m.Attempt == 1 && m.Delivery == 1 && m.StartBy == Now + TimeSpan.FromMinutes(1)
+            && m.Timeout == TimeSpan.FromMinutes(5) && m.Deadline == Now + TimeSpan.FromMinutes(6) && m.StepOutputs.ContainsKey("x"));
         work.Message.Input.GetProperty("id").GetInt32().Should().Be(7);
         decision.Events().Should().Equal(RunEventTypes.StepReady);
     }
