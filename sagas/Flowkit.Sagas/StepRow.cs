@@ -42,6 +42,9 @@ public sealed class StepRow
     /// </summary>
     public DateTimeOffset? DeadlineAt { get; set; }
 
+    /// <summary>In a rerun: the run whose recorded result this step reused (it was not run again); null otherwise.</summary>
+    public Guid? ReusedFrom { get; set; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 }
 
@@ -84,6 +87,15 @@ public static class RunEventTypes
     public const string RunSucceeded = nameof(RunSucceeded);
     public const string RunFailed = nameof(RunFailed);
     public const string RunCancelled = nameof(RunCancelled);
+
+    /// <summary>The run was paused (data: requestedBy, reason): nothing new is dispatched until it is resumed.</summary>
+    public const string RunPaused = nameof(RunPaused);
+
+    /// <summary>The run was resumed (data: requestedBy, pausedAt, released: the steps dispatched or settled at once).</summary>
+    public const string RunResumed = nameof(RunResumed);
+
+    /// <summary>A rerun took this step's recorded result from the run it reruns instead of running it (data: rerunOf, status).</summary>
+    public const string StepReused = nameof(StepReused);
 
     /// <summary>The engine's watchdog found the run stuck and re-sent the message that was lost (data: finding, resent).</summary>
     public const string RunRedriven = nameof(RunRedriven);

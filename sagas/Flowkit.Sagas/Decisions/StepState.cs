@@ -22,6 +22,9 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
 
     public DateTimeOffset? DeadlineAt { get; init; }
 
+    /// <summary>In a rerun: the run whose result this step reused.</summary>
+    public Guid? ReusedFrom { get; init; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 
     public static StepState Of(StepRow row)
@@ -36,6 +39,7 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
             FinishedAt = row.FinishedAt,
             AttemptDispatchedAt = row.AttemptDispatchedAt,
             DeadlineAt = row.DeadlineAt,
+            ReusedFrom = row.ReusedFrom,
         };
     }
 
@@ -54,5 +58,6 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
         row.FinishedAt = FinishedAt;
         row.AttemptDispatchedAt = AttemptDispatchedAt;
         row.DeadlineAt = DeadlineAt;
+        row.ReusedFrom = ReusedFrom;
     }
 }
