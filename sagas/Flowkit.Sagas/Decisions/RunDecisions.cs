@@ -195,6 +195,7 @@ internal static class RunDecisions
 
         var now = context.Now;
         var resumed = run with { PausedAt = null };
+        var steps = idle.OrderBy(s => s.Index).ToList();
         var effects = new List<RunEffect>
         {
             new RunEffect.PauseChanged(null),
@@ -202,7 +203,7 @@ internal static class RunDecisions
             {
                 requestedBy = message.RequestedBy,
                 pausedAt,
-                released = idle.Where(s => StepDecisions.IsHeld(s) || Due(plan, s, approvals, now)).Select(s => s.StepId).ToArray(),
+                released = steps.Where(s => StepDecisions.IsHeld(s) || Due(plan, s, approvals, now)).Select(s => s.StepId).ToArray(),
             })),
         };
         ToChildRuns(effects, run, RunControl.Resume);
@@ -220,7 +221,7 @@ internal static class RunDecisions
                 TimerTokens.For(TimerKinds.RunTimeout, run.RunId)));
         }
 
-        foreach (var step in idle.OrderBy(s => s.Index))
+        foreach (var step in steps)
         {
             var decision = Release(resumed, plan, step, approvals, context);
             effects.AddRange(decision.Effects);
