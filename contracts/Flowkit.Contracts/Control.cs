@@ -27,6 +27,37 @@ public sealed record CancelRun : IRunMessage
     public required DateTimeOffset Timestamp { get; init; }
 }
 
+/// <summary>
+/// Pause a run: nothing new is dispatched while it is paused; steps already running finish and their results are
+/// kept; timers and approval decisions that fall due while it is paused act when it is resumed.
+/// </summary>
+public sealed record PauseRun : IRunMessage
+{
+    public required Guid RunId { get; init; }
+
+    /// <summary>Who asked (the API key's name or "system").</summary>
+    public string? RequestedBy { get; init; }
+
+    public string? Reason { get; init; }
+
+    public int Attempt { get; init; } = 1;
+
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>Resume a paused run: what became ready, fell due or was decided while it was paused goes on.</summary>
+public sealed record ResumeRun : IRunMessage
+{
+    public required Guid RunId { get; init; }
+
+    /// <summary>Who asked (the API key's name or "system").</summary>
+    public string? RequestedBy { get; init; }
+
+    public int Attempt { get; init; } = 1;
+
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
 /// <summary>A human decision on an approval step, already claimed by the API (one decision per attempt).</summary>
 public sealed record DecideApproval : IRunMessage
 {

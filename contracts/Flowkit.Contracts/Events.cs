@@ -3,7 +3,7 @@ namespace Flowkit.Contracts;
 /// <summary>
 /// A lifecycle event of a run (CONTRACT.md section 3), published on RabbitMQ inside <see cref="RunTimelineAppended"/>:
 /// RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped,
-/// ApprovalRequested, ApprovalDecided, RunSucceeded, RunFailed, RunCancelled.
+/// StepReused, ApprovalRequested, ApprovalDecided, RunPaused, RunResumed, RunSucceeded, RunFailed, RunCancelled.
 /// </summary>
 public sealed record RunLifecycleEvent : IRunMessage
 {

@@ -32,6 +32,18 @@ public interface IRunStore
     /// </summary>
     Task<bool> TryExpireApprovalAsync(Guid runId, string stepId, int attempt, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The run's steps that are ready but were not dispatched (pending with no pending need: held by a pause) or are
+    /// waiting (delays, approvals), tracked for update.
+    /// </summary>
+    Task<IReadOnlyList<StepRow>> GetIdleStepsAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>The approval requests (every attempt) of the given steps of a run; read only.</summary>
+    Task<IReadOnlyList<ApprovalRow>> GetApprovalsAsync(Guid runId, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken);
+
+    /// <summary>Every step of a run as recorded (another run's, for a rerun); read only.</summary>
+    Task<IReadOnlyList<StepRow>> GetRecordedStepsAsync(Guid runId, CancellationToken cancellationToken);
+
     /// <summary>The sealed values of the named secrets of a workspace (missing names are left out).</summary>
     Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
 }

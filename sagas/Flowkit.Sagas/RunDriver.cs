@@ -56,6 +56,9 @@ internal sealed class RunDriver(
             HoldsSlot = run.HoldsSlot,
             StartedAt = run.StartedAt,
             Outcome = run.Outcome,
+            PausedAt = run.PausedAt,
+            RerunOf = run.RerunOf,
+            RerunFrom = run.RerunFrom,
         };
     }
 
@@ -97,6 +100,37 @@ internal sealed class RunDriver(
         wanted.AddRange(step.Dependents);
         var rows = await RowsAsync(run, wanted, cancellationToken);
         return rows.TryGetValue(stepId, out var row) ? StepState.Of(row) : null;
+    }
+
+    /// <summary>
+    /// The run's steps a pause held (ready but not dispatched) and its waiting steps (delays, approvals): what resuming
+    /// it may release. Read once, when it is resumed.
+    /// </summary>
+    public async Task<IReadOnlyList<StepState>> IdleStepsAsync(RunState run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var rows = await store.GetIdleStepsAsync(run.CorrelationId, cancellationToken);
+        foreach (var row in rows)
+        {
+            _rows[row.StepId] = row;
+        }
+
+        return [.. rows.Select(StepState.Of)];
+    }
+
+    /// <summary>The approval requests of the given steps of the run (every attempt).</summary>
+    public async Task<IReadOnlyList<ApprovalFacts>> ApprovalsAsync(RunState run, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var rows = await store.GetApprovalsAsync(run.CorrelationId, stepIds, cancellationToken);
+        return [.. rows.Select(a => new ApprovalFacts(a.StepId, a.Attempt, a.Decision, a.ExpiresAt) { DecidedBy = a.DecidedBy, Comment = a.Comment, DecidedAt = a.DecidedAt })];
+    }
+
+    /// <summary>The steps of another run as they ended (for a rerun of it), by step id; read only.</summary>
+    public async Task<IReadOnlyDictionary<string, StepState>> RecordedStepsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var rows = await store.GetRecordedStepsAsync(runId, cancellationToken);
+        return rows.ToDictionary(r => r.StepId, StepState.Of, StringComparer.Ordinal);
     }
 
     /// <summary>Claims an open approval for expiry (false when a person decided first).</summary>
@@ -213,6 +247,9 @@ internal sealed class RunDriver(
                     run.Error = ended.Error;
                     run.FinishedAt = ended.At;
                     run.OpenApprovals = 0;
+                    break;
+                case RunEffect.PauseChanged pause:
+                    run.PausedAt = pause.PausedAt;
                     break;
                 case RunEffect.CancelOpenSteps cancel:
                     await store.CancelOpenStepsAsync(runId, cancel.At, cancellationToken);

@@ -10,7 +10,7 @@ public sealed class RunState : SagaStateMachineInstance
 {
     public Guid CorrelationId { get; set; }
 
-    /// <summary>The state machine's state name (Pending, Running, Waiting, Succeeded, Failed, Cancelled).</summary>
+    /// <summary>The state machine's state name (Pending, Running, Waiting, Paused, Succeeded, Failed, Cancelled).</summary>
     public string CurrentState { get; set; } = "Pending";
 
     public string Workspace { get; set; } = "";
@@ -42,6 +42,15 @@ public sealed class RunState : SagaStateMachineInstance
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>When the run was paused; null while it is not (docs/run-control.md). Nothing new is dispatched meanwhile.</summary>
+    public DateTimeOffset? PausedAt { get; set; }
+
+    /// <summary>The run this one reruns (<c>POST /api/v1/runs/{id}/rerun</c>); null for a run started by a trigger.</summary>
+    public Guid? RerunOf { get; set; }
+
+    /// <summary>The step a rerun starts from: it and everything downstream run again; null reruns every step.</summary>
+    public string? RerunFrom { get; set; }
 
     /// <summary>Set by an activity during a transition; the machine turns it into the final state. Not stored.</summary>
     public RunOutcome? Outcome { get; set; }

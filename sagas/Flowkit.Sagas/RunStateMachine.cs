@@ -7,7 +7,7 @@ namespace Flowkit.Sagas;
 /// <summary>
 /// One instance per run. The table of transitions: each event has its own activity (<c>Activities/</c>), which asks
 /// the pure decision of its event (<c>Decisions/</c>) what to do and lets <see cref="RunDriver"/> apply it. After each
-/// transition the run settles into the state its data says: ended, waiting for a person, or running.
+/// transition the run settles into the state its data says: ended, paused, waiting for a person, or running.
 /// </summary>
 public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 {
@@ -26,11 +26,15 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
         Event(() => ApprovalExpired, e => ByRun(e));
         Event(() => CancelRun, e => ByRun(e));
         Event(() => RunTimedOut, e => ByRun(e));
+        Event(() => PauseRun, e => ByRun(e));
+        Event(() => ResumeRun, e => ByRun(e));
 
         During(Pending,
             Ignore(StepFinished),
             When(StartRun).Activity(x => x.OfType<StartRunActivity>()).ThenAsync(SettleAsync),
-            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
+            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync),
+            When(PauseRun).Activity(x => x.OfType<PauseRunActivity>()).ThenAsync(SettleAsync),
+            Ignore(ResumeRun));
 
         During(Running, Waiting,
             Ignore(StartRun),
@@ -41,7 +45,26 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             When(DecideApproval).Activity(x => x.OfType<DecideApprovalActivity>()).ThenAsync(SettleAsync),
             When(ApprovalExpired).Activity(x => x.OfType<ApprovalExpiredActivity>()).ThenAsync(SettleAsync),
             When(RunTimedOut).Activity(x => x.OfType<RunTimedOutActivity>()).ThenAsync(SettleAsync),
-            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
+            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync),
+            When(PauseRun).Activity(x => x.OfType<PauseRunActivity>()).ThenAsync(SettleAsync),
+            Ignore(ResumeRun));
+
+        // Paused (docs/run-control.md): work already running reports as usual, and a step it makes ready (or a retry
+        // that falls due) is held, not dispatched. Timers of waiting steps and approval decisions that arrive now are
+        // ignored: their rows say what happened, and resuming settles them from the rows. A run timeout that falls due
+        // now fails the run on resume.
+        During(Paused,
+            When(StartRun).Activity(x => x.OfType<StartRunActivity>()).ThenAsync(SettleAsync),
+            When(StepFinished).Activity(x => x.OfType<StepFinishedActivity>()).ThenAsync(SettleAsync),
+            When(StepTimedOut).Activity(x => x.OfType<StepTimedOutActivity>()).ThenAsync(SettleAsync),
+            When(StepRetryDue).Activity(x => x.OfType<StepRetryDueActivity>()).ThenAsync(SettleAsync),
+            Ignore(DelayElapsed),
+            Ignore(DecideApproval),
+            Ignore(ApprovalExpired),
+            Ignore(RunTimedOut),
+            When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync),
+            Ignore(PauseRun),
+            When(ResumeRun).Activity(x => x.OfType<ResumeRunActivity>()).ThenAsync(SettleAsync));
 
         // A late or duplicate message for a run that has ended changes nothing.
         During(Succeeded, Failed, Cancelled,
@@ -53,7 +76,9 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             Ignore(DecideApproval),
             Ignore(ApprovalExpired),
             Ignore(CancelRun),
-            Ignore(RunTimedOut));
+            Ignore(RunTimedOut),
+            Ignore(PauseRun),
+            Ignore(ResumeRun));
     }
 
     public State Pending { get; private set; } = null!;
@@ -61,6 +86,8 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
     public State Running { get; private set; } = null!;
 
     public State Waiting { get; private set; } = null!;
+
+    public State Paused { get; private set; } = null!;
 
     public State Succeeded { get; private set; } = null!;
 
@@ -86,6 +113,10 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
 
     public Event<RunTimedOut> RunTimedOut { get; private set; } = null!;
 
+    public Event<PauseRun> PauseRun { get; private set; } = null!;
+
+    public Event<ResumeRun> ResumeRun { get; private set; } = null!;
+
     private static void ByRun<T>(IEventCorrelationConfigurator<RunState, T> e)
         where T : class, IRunMessage
     {
@@ -102,6 +133,7 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             { Outcome: RunOutcome.Succeeded } => Succeeded,
             { Outcome: RunOutcome.Failed } => Failed,
             { Outcome: RunOutcome.Cancelled } => Cancelled,
+            { PausedAt: not null } => Paused,
             { StartedAt: null } => Pending,
             { OpenApprovals: > 0 } => Waiting,
             _ => Running,

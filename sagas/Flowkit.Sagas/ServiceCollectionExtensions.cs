@@ -22,6 +22,8 @@ public static class SagaServiceCollectionExtensions
         services.AddScoped<ApprovalExpiredActivity>();
         services.AddScoped<CancelRunActivity>();
         services.AddScoped<RunTimedOutActivity>();
+        services.AddScoped<PauseRunActivity>();
+        services.AddScoped<ResumeRunActivity>();
         return services;
     }
 }

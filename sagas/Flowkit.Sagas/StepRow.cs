@@ -47,6 +47,8 @@ public sealed class StepRow
     /// deadline is sent again, same attempt number, with a longer delivery window (docs/reliability.md).
     /// </summary>
     public int AttemptDeliveries { get; set; }
+    /// <summary>In a rerun: the run whose recorded result this step reused (it was not run again); null otherwise.</summary>
+    public Guid? ReusedFrom { get; set; }
 
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 }
@@ -90,6 +92,15 @@ public static class RunEventTypes
     public const string RunSucceeded = nameof(RunSucceeded);
     public const string RunFailed = nameof(RunFailed);
     public const string RunCancelled = nameof(RunCancelled);
+
+    /// <summary>The run was paused (data: requestedBy, reason): nothing new is dispatched until it is resumed.</summary>
+    public const string RunPaused = nameof(RunPaused);
+
+    /// <summary>The run was resumed (data: requestedBy, pausedAt, released: the steps dispatched or settled at once).</summary>
+    public const string RunResumed = nameof(RunResumed);
+
+    /// <summary>A rerun took this step's recorded result from the run it reruns instead of running it (data: rerunOf, status).</summary>
+    public const string StepReused = nameof(StepReused);
 
     /// <summary>The engine's watchdog found the run stuck and re-sent the message that was lost (data: finding, resent).</summary>
     public const string RunRedriven = nameof(RunRedriven);

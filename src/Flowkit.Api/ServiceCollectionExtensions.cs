@@ -60,6 +60,7 @@ public static class ApiServiceCollectionExtensions
         api.MapRunsApi();
         api.MapRunEventStream();
         api.MapRunControlsApi();
+        api.MapRerunsApi();
         api.MapKeysApi();
         api.MapSecretsApi();
 

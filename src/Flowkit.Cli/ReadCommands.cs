@@ -11,7 +11,10 @@ internal static class ReadCommands
         var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow." };
         var status = new Option<string?>("--status") { Description = "Only runs with this status." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first (1 to 500).", DefaultValueFactory = _ => 20 };
-        var command = new Command("runs", "List runs, newest first.") { workflow, status, limit };
+        var command = new Command("runs", "List runs, newest first; pause, resume or rerun one.")
+        {
+            workflow, status, limit, RunControlCommands.Pause(globals), RunControlCommands.Resume(globals), RunControlCommands.Rerun(globals),
+        };
         command.SetAction(Guarded.Action(async (parse, cancellationToken) =>
         {
             using var client = new FlowkitClient(globals.Connect(parse));

@@ -63,6 +63,8 @@ public sealed class RunStateMachineDefinition : SagaDefinition<RunState>
         endpointConfigurator.UsePartitioner<ApprovalExpired>(partitioner, c => c.Message.RunId);
         endpointConfigurator.UsePartitioner<CancelRun>(partitioner, c => c.Message.RunId);
         endpointConfigurator.UsePartitioner<RunTimedOut>(partitioner, c => c.Message.RunId);
+        endpointConfigurator.UsePartitioner<PauseRun>(partitioner, c => c.Message.RunId);
+        endpointConfigurator.UsePartitioner<ResumeRun>(partitioner, c => c.Message.RunId);
 
         endpointConfigurator.UseConsumeFilter(typeof(InboxFilter<>), context);
     }

@@ -242,6 +242,9 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.FinishedAt).HasColumnName("finished_at");
         e.Property(x => x.OpenApprovals).HasColumnName("open_approvals");
         e.Property(x => x.HoldsSlot).HasColumnName("holds_slot");
+        e.Property(x => x.PausedAt).HasColumnName("paused_at");
+        e.Property(x => x.RerunOf).HasColumnName("rerun_of");
+        e.Property(x => x.RerunFrom).HasColumnName("rerun_from");
         e.Ignore(x => x.Outcome);
         e.HasOne<WorkflowVersionRow>().WithMany().HasForeignKey(x => new { x.WorkflowId, x.Version });
     }
@@ -267,6 +270,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.AttemptDispatchedAt).HasColumnName("attempt_dispatched_at");
         e.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
         e.Property(x => x.AttemptDeliveries).HasColumnName("attempt_deliveries");
+        e.Property(x => x.ReusedFrom).HasColumnName("reused_from");
         e.Ignore(x => x.Counters);
         e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
     }

@@ -31,6 +31,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IConcurrencySlots, ConcurrencySlots>();
         services.AddScoped<Flowkit.Persistence.Runs.RunLauncher>();
+        services.AddScoped<Flowkit.Persistence.Runs.RunReruns>();
         // RunLauncher reads PublishLifecycleEvents in every role that starts runs, not only where the engine runs.
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section);
         services.AddOptions<Flowkit.Persistence.Runs.RunQuotaOptions>().BindConfiguration(Flowkit.Persistence.Runs.RunQuotaOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -110,6 +110,42 @@ public sealed class CliTests(CliFixture cli) : IDisposable
     }
 
     [Fact]
+    public async Task RunsPauseResumeRerun_ApprovalRun_ControlledFromTheCli()
+    {
+        var name = UniqueName("controlled");
+        await cli.RunAsync("apply", Write("c.yaml", $"name: {name}\nsteps:\n  - {{ id: ask, type: approval, message: \"ok?\" }}\n  - {{ id: after, type: transform, with: {{ x: 1 }} }}\n"));
+        var runId = JsonDocument.Parse((await cli.RunAsync("run", name, "--output", "json")).Output).RootElement.GetProperty("runId").GetString()!;
+        await WaitForStatusAsync(name, runId, "waiting");
+
+        var paused = await cli.RunAsync("runs", "pause", runId, "--reason", "lunch");
+        await WaitForStatusAsync(name, runId, "paused");
+        var resumed = await cli.RunAsync("runs", "resume", runId);
+        await WaitForStatusAsync(name, runId, "waiting");
+        var notEnded = await cli.RunAsync("runs", "rerun", runId);
+        await cli.RunAsync("approve", runId, "ask", "--reject");
+        await WaitForStatusAsync(name, runId, "failed");
+        var rerun = await cli.RunAsync("runs", "rerun", runId, "--from", "ask");
+
+        paused.ExitCode.Should().Be(0, paused.ToString());
+        paused.Output.Should().Contain($"pausing run {runId}");
+        resumed.Output.Should().Contain($"resuming run {runId}", resumed.ToString());
+        notEnded.ExitCode.Should().Be(1, notEnded.ToString());
+        notEnded.Error.Should().Contain("409").And.Contain("only a run that has ended");
+        rerun.ExitCode.Should().Be(0, rerun.ToString());
+        rerun.Output.Should().Contain($"a rerun of {runId} from ask");
+        var events = await cli.RunAsync("events", runId, "--output", "json");
+        JsonDocument.Parse(events.Output).RootElement.EnumerateArray().Select(e => e.GetProperty("type").GetString())
+            .Should().ContainInOrder("RunPaused", "RunResumed", "RunFailed");
+    }
+
+    private Task<CliResult> WaitForStatusAsync(string workflow, string runId, string status) =>
+        Flowkit.Testing.Eventually.UntilAsync(
+            () => cli.RunAsync("runs", "--workflow", workflow, "--status", status, "--output", "json"),
+            r => r.Output.Contains(runId, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            $"run {runId} to be {status}");
+
+    [Fact]
     public async Task ExportThenImport_Workflow_RoundTripsItsSourceWithoutANewVersion()
     {
         var name = UniqueName("exported");

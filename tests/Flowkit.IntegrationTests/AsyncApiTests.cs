@@ -59,6 +59,17 @@ public sealed class AsyncApiTests
         messageTypes.Should().AllSatisfy(name => yaml.Should().Contain($"$ref: '#/components/messages/{name}'"));
     }
 
+    [Fact]
+    public void AsyncApi_LifecycleEventType_NamesEveryEventTheEngineRecords()
+    {
+        var type = Map(Map(Map(Map(Document, "components"), "schemas"), "RunLifecycleEvent"), "properties");
+        var description = Text(Map(type, "type").Children[new YamlScalarNode("description")]);
+        var recorded = typeof(Flowkit.Sagas.RunEventTypes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToArray();
+
+        recorded.Should().Contain(["RunPaused", "RunResumed", "StepReused"], "pause, resume and rerun are on the timeline (issue #12)");
+        recorded.Should().AllSatisfy(name => description.Should().Contain(name));
+    }
+
     /// <summary>A schema property as text: its type(s), format, items and additional properties.</summary>
     private static string Describe(YamlMappingNode property)
     {

@@ -74,6 +74,26 @@ internal sealed class InMemoryRunStore(RunPlan plan) : IRunStore
         return Task.FromResult(open is not null);
     }
 
+    public Task<IReadOnlyList<StepRow>> GetIdleStepsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        lock (Steps)
+        {
+            return Task.FromResult<IReadOnlyList<StepRow>>([.. Steps.Values.Where(r => r.RunId == runId
+                && ((r.Status == StepStatus.Pending && r.PendingNeeds == 0) || r.Status == StepStatus.Waiting))]);
+        }
+    }
+
+    public Task<IReadOnlyList<ApprovalRow>> GetApprovalsAsync(Guid runId, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ApprovalRow>>([.. Approvals.Where(a => a.RunId == runId && stepIds.Contains(a.StepId))]);
+
+    public Task<IReadOnlyList<StepRow>> GetRecordedStepsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        lock (Steps)
+        {
+            return Task.FromResult<IReadOnlyList<StepRow>>([.. Steps.Values.Where(r => r.RunId == runId)]);
+        }
+    }
+
     public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(names.ToDictionary(n => n, n => $"sealed:{n}"));
 }

@@ -39,6 +39,9 @@ internal abstract record RunEffect
     /// <summary>The run ends with <paramref name="Outcome"/>; no approval stays open.</summary>
     internal sealed record RunEnded(RunOutcome Outcome, string? Error, DateTimeOffset At) : RunEffect;
 
+    /// <summary>The run is paused from <paramref name="PausedAt"/>, or resumed (null).</summary>
+    internal sealed record PauseChanged(DateTimeOffset? PausedAt) : RunEffect;
+
     /// <summary>Marks every step that has not ended as cancelled.</summary>
     internal sealed record CancelOpenSteps(DateTimeOffset At) : RunEffect;
 

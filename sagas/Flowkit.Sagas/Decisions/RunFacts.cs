@@ -15,4 +15,13 @@ internal sealed record RunFacts(Guid RunId, string Workspace, string Workflow, i
     public DateTimeOffset? StartedAt { get; init; }
 
     public RunOutcome? Outcome { get; init; }
+
+    /// <summary>When the run was paused; null while it is not.</summary>
+    public DateTimeOffset? PausedAt { get; init; }
+
+    /// <summary>The run this one reruns, if it is a rerun.</summary>
+    public Guid? RerunOf { get; init; }
+
+    /// <summary>The step a rerun starts from (null: from the start).</summary>
+    public string? RerunFrom { get; init; }
 }

@@ -197,6 +197,11 @@ internal static class StepDecisions
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(context);
+        if (run.PausedAt is not null)
+        {
+            return Hold(step);
+        }
+
         var planStep = plan[step.StepId];
         var now = context.Now;
         var attempt = redeliver ? step.Attempt : step.Attempt + 1;
@@ -330,6 +335,23 @@ internal static class StepDecisions
     {
         ArgumentNullException.ThrowIfNull(context);
         return context.DeliveryWindow * Math.Pow(2, Math.Clamp(delivery, 1, 20) - 1);
+    }
+
+    /// <summary>
+    /// A paused run starts nothing: a step that became ready (its needs ended, or its retry fell due) is held as
+    /// pending with no need left, keeping its attempt count, and <see cref="RunDecisions.OnResumeRun"/> dispatches it.
+    /// </summary>
+    public static RunDecision Hold(StepState step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return new RunDecision([new RunEffect.SetStep(step with { Status = StepStatus.Pending, PendingNeeds = 0, DeadlineAt = null })]);
+    }
+
+    /// <summary>Whether <paramref name="step"/> is held by a pause: ready, but not dispatched (see <see cref="Hold"/>).</summary>
+    public static bool IsHeld(StepState step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return step.Status == StepStatus.Pending && step.PendingNeeds == 0;
     }
 
     private static void Succeed(List<RunEffect> effects, RunPlan plan, StepState step, JsonElement? output, DateTimeOffset at, DateTimeOffset? attemptStartedAt)

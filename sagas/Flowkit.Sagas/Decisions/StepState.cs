@@ -23,6 +23,8 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
     public DateTimeOffset? DeadlineAt { get; init; }
 
     public int AttemptDeliveries { get; init; }
+    /// <summary>In a rerun: the run whose result this step reused.</summary>
+    public Guid? ReusedFrom { get; init; }
 
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 
@@ -39,6 +41,7 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
             AttemptDispatchedAt = row.AttemptDispatchedAt,
             DeadlineAt = row.DeadlineAt,
             AttemptDeliveries = row.AttemptDeliveries,
+            ReusedFrom = row.ReusedFrom,
         };
     }
 
@@ -58,5 +61,6 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
         row.AttemptDispatchedAt = AttemptDispatchedAt;
         row.DeadlineAt = DeadlineAt;
         row.AttemptDeliveries = AttemptDeliveries;
+        row.ReusedFrom = ReusedFrom;
     }
 }

@@ -33,6 +33,17 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string detail) =>
         Problem(ProblemTypes.BadRequest, "Bad request.", StatusCodes.Status400BadRequest, detail);
 
+    /// <summary>400 naming the field at fault (a request beyond a bound, rather than an invalid value).</summary>
+    public static ProblemHttpResult BadRequest(string path, string message) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = ProblemTypes.BadRequest,
+            Title = "Bad request.",
+            Status = StatusCodes.Status400BadRequest,
+            Detail = message,
+            Extensions = { ["errors"] = new[] { new { path, message } } },
+        });
+
     public static ProblemHttpResult Forbidden(string detail) =>
         Problem(ProblemTypes.Forbidden, "Forbidden.", StatusCodes.Status403Forbidden, detail);
 

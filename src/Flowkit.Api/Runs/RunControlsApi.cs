@@ -9,10 +9,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Flowkit.Api.Runs;
 
-/// <summary>Cancel a run; decide an approval. Both are commands to the run saga, sent through the outbox.</summary>
+/// <summary>Cancel, pause or resume a run; decide an approval. Each is a command to the run saga, sent through the outbox.</summary>
 public static class RunControlsApi
 {
     private static readonly string[] Ended = ["Succeeded", "Failed", "Cancelled"];
+
+    /// <summary>The longest reason a pause takes (it is kept in the timeline).</summary>
+    public const int MaxReasonLength = 500;
 
     public static IEndpointRouteBuilder MapRunControlsApi(this IEndpointRouteBuilder routes)
     {
@@ -21,6 +24,19 @@ public static class RunControlsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run: pending steps are cancelled, running steps are told to stop. 409 if it has ended.");
+        routes.MapPost("/api/v1/runs/{id:guid}/pause", PauseAsync)
+            .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Pause a run: nothing new is dispatched; running steps finish and their results are kept. 409 if it has ended or is paused.")
+            .WithDescription("Answers 202 at once; the run reads paused when the engine has taken the request (RunPaused on its timeline). Timers and approval decisions that fall due while it is paused act when it is resumed. Cancel works on a paused run.");
+        routes.MapPost("/api/v1/runs/{id:guid}/resume", ResumeAsync)
+            .WithTags("Runs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Resume a paused run: steps held by the pause are dispatched; delays, retries and approvals that fell due act now. 409 if it is not paused.")
+            .WithDescription("Answers 202 at once; RunResumed on the run's timeline says which steps the resume released.");
         routes.MapPost("/api/v1/runs/{id:guid}/approvals/{stepId}", DecideAsync)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -56,6 +72,77 @@ public static class RunControlsApi
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{id}", new CancelRunResponse(id, "cancelling"));
     }
+
+    internal static async Task<Results<Accepted<RunControlResponse>, ProblemHttpResult>> PauseAsync(
+        Guid id, PauseRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (body?.Reason is { Length: > MaxReasonLength })
+        {
+            return Problems.Problems.Validation("$.reason", $"The reason is {body.Reason.Length} characters long; at most {MaxReasonLength} are kept.");
+        }
+
+        var workspace = Workspaces.Of(context);
+        var state = await StateAsync(db, id, workspace, cancellationToken);
+        if (state is null)
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        if (Ended.Contains(state))
+        {
+            return Problems.Problems.Conflict($"Run {id} has already ended ({state.ToLowerInvariant()}); there is nothing to pause.");
+        }
+
+        if (state == "Paused")
+        {
+            return Problems.Problems.Conflict($"Run {id} is already paused; resume it with POST /api/v1/runs/{id}/resume.");
+        }
+
+        outbox.Send(EngineQueues.Runs, new PauseRun
+        {
+            RunId = id,
+            Reason = body?.Reason,
+            RequestedBy = Workspaces.Caller(context),
+            Timestamp = time.GetUtcNow(),
+        }, id);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/v1/runs/{id}", new RunControlResponse(id, "pausing"));
+    }
+
+    internal static async Task<Results<Accepted<RunControlResponse>, ProblemHttpResult>> ResumeAsync(
+        Guid id, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var workspace = Workspaces.Of(context);
+        var state = await StateAsync(db, id, workspace, cancellationToken);
+        if (state is null)
+        {
+            return Problems.Problems.NotFound($"There is no run {id}.");
+        }
+
+        if (Ended.Contains(state))
+        {
+            return Problems.Problems.Conflict($"Run {id} has already ended ({state.ToLowerInvariant()}); there is nothing to resume.");
+        }
+
+        if (state != "Paused")
+        {
+            return Problems.Problems.Conflict($"Run {id} is not paused (it is {state.ToLowerInvariant()}); only a paused run can be resumed.");
+        }
+
+        outbox.Send(EngineQueues.Runs, new ResumeRun
+        {
+            RunId = id,
+            RequestedBy = Workspaces.Caller(context),
+            Timestamp = time.GetUtcNow(),
+        }, id);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/v1/runs/{id}", new RunControlResponse(id, "resuming"));
+    }
+
+    /// <summary>The run's state name, or null when the workspace has no such run.</summary>
+    private static Task<string?> StateAsync(FlowkitDbContext db, Guid id, string workspace, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking().Where(r => r.CorrelationId == id && r.Workspace == workspace)
+            .Select(r => r.CurrentState).SingleOrDefaultAsync(cancellationToken);
 
     internal static async Task<Results<Ok<ApprovalDecisionResponse>, ProblemHttpResult>> DecideAsync(
         Guid id, string stepId, ApprovalDecisionRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
@@ -134,6 +221,13 @@ public static class RunControlsApi
 public sealed record CancelRunRequest(string? Reason);
 
 public sealed record CancelRunResponse(Guid RunId, string Status);
+
+/// <summary>Body of POST /api/v1/runs/{id}/pause (optional).</summary>
+/// <param name="Reason">Why, for the timeline (at most 500 characters).</param>
+public sealed record PauseRunRequest(string? Reason);
+
+/// <summary>The answer to a pause or resume: the engine takes it next (status pausing or resuming).</summary>
+public sealed record RunControlResponse(Guid RunId, string Status);
 
 /// <summary>Body of POST /api/v1/runs/{id}/approvals/{stepId}.</summary>
 /// <param name="Decision"><c>approve</c> or <c>reject</c>.</param>

@@ -258,7 +258,7 @@ public sealed record StartRunResponse(Guid RunId, string Status, int Version, bo
 /// <param name="Id">The run's id.</param>
 /// <param name="Workflow">The workflow it runs.</param>
 /// <param name="Version">The workflow version it pinned when it started.</param>
-/// <param name="Status">pending, running, waiting, succeeded, failed or cancelled.</param>
+/// <param name="Status">pending, running, waiting, paused, succeeded, failed or cancelled.</param>
 /// <param name="Input">The run's input.</param>
 /// <param name="Error">Why it failed, when it did.</param>
 /// <param name="CreatedAt">When it was accepted.</param>
@@ -269,6 +269,9 @@ public sealed record StartRunResponse(Guid RunId, string Status, int Version, bo
 /// <param name="StepsNextCursor">
 /// Null when <paramref name="Steps"/> holds every step; otherwise the cursor of the rest at <c>GET /api/v1/runs/{id}/steps</c>.
 /// </param>
+/// <param name="PausedAt">When it was paused, while it is paused.</param>
+/// <param name="RerunOf">The run it reruns, if it is a rerun.</param>
+/// <param name="RerunFrom">The step a rerun started from (null: from the start).</param>
 public sealed record RunResponse(
     Guid Id,
     string Workflow,
@@ -281,12 +284,15 @@ public sealed record RunResponse(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<StepResponse> Steps,
     int StepCount,
-    string? StepsNextCursor)
+    string? StepsNextCursor,
+    DateTimeOffset? PausedAt = null,
+    Guid? RerunOf = null,
+    string? RerunFrom = null)
 {
     internal static RunResponse From(RunState run, IReadOnlyList<StepResponse> steps, int stepCount, string? stepsNextCursor) =>
         new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(),
             JsonSerializer.Deserialize<JsonElement>(run.Input), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt,
-            steps, stepCount, stepsNextCursor);
+            steps, stepCount, stepsNextCursor, run.PausedAt, run.RerunOf, run.RerunFrom);
 }
 
 public sealed record StepResponse(
@@ -297,13 +303,15 @@ public sealed record StepResponse(
     string? Error,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<AttemptResponse> AttemptHistory)
+    IReadOnlyList<AttemptResponse> AttemptHistory,
+    Guid? ReusedFrom = null)
 {
     internal static StepResponse From(StepRow row, IEnumerable<StepAttemptRow> attempts) =>
         new(row.StepId, row.Status.ToString().ToLowerInvariant(), row.Attempt,
             row.Output is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Output),
             row.Error, row.StartedAt, row.FinishedAt,
-            [.. attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)), .. InFlight(row)]);
+            [.. attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)), .. InFlight(row)],
+            row.ReusedFrom);
 
     /// <summary>The attempt under way (its history row is written when it ends).</summary>
     private static IEnumerable<AttemptResponse> InFlight(StepRow row) =>
@@ -316,17 +324,19 @@ public sealed record StepResponse(
 public sealed record AttemptResponse(int Number, string Status, DateTimeOffset DispatchedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
 
 /// <summary>A run in a list: no steps.</summary>
-public sealed record RunSummary(Guid Id, string Workflow, int Version, string Status, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+public sealed record RunSummary(
+    Guid Id, string Workflow, int Version, string Status, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    Guid? RerunOf = null)
 {
     internal static RunSummary From(RunState run) =>
-        new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
+        new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt, run.RerunOf);
 }
 
 /// <summary>
 /// One entry of a run's timeline: a lifecycle event (CONTRACT.md section 3) with the fields it carries on the bus.
 /// </summary>
 /// <param name="Sequence">Its position in the timeline (ascending; the stream's event id is the cursor made of it).</param>
-/// <param name="Type">RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped, ApprovalRequested, ApprovalDecided, RunSucceeded, RunFailed, RunCancelled (and RunRedriven by the watchdog).</param>
+/// <param name="Type">RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped, StepReused, ApprovalRequested, ApprovalDecided, RunPaused, RunResumed, RunSucceeded, RunFailed, RunCancelled (and RunRedriven by the watchdog).</param>
 /// <param name="RunId">The run.</param>
 /// <param name="Workspace">The run's workspace.</param>
 /// <param name="Workflow">The run's workflow.</param>
@@ -351,7 +361,7 @@ internal sealed record RunIdentity(Guid RunId, string Workspace, string Workflow
 /// <summary>Run status names (CONTRACT.md section 3) and the saga states behind them.</summary>
 internal static class RunStates
 {
-    public static readonly string[] Statuses = ["pending", "running", "waiting", "succeeded", "failed", "cancelled"];
+    public static readonly string[] Statuses = ["pending", "running", "waiting", "paused", "succeeded", "failed", "cancelled"];
 
     public static string? FromStatus(string status) =>
         Statuses.Contains(status, StringComparer.OrdinalIgnoreCase) ? char.ToUpperInvariant(status[0]) + status[1..].ToLowerInvariant() : null;

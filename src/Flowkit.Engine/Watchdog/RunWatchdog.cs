@@ -20,6 +20,11 @@ namespace Flowkit.Engine.Watchdog;
 /// <c>RunRedriven</c> timeline row and nothing else in one transaction; the saga's own state checks make a second
 /// copy of any message harmless, so a transition is never applied twice. Slot counters that disagree with the runs
 /// holding slots are recounted, and free slots given to the line (see <see cref="IConcurrencySlots"/>).
+/// <para>
+/// A paused run (docs/run-control.md) is looked at for its work in flight only: a retry whose timer is lost (the
+/// re-sent retry is then held by the pause) and a running step past its deadline. Its waiting delays and approvals
+/// are not findings: the pause ignores their timers and decisions on purpose, and resuming settles them from their rows.
+/// </para>
 /// </summary>
 internal sealed partial class RunWatchdog(
     IServiceScopeFactory scopes,
@@ -217,10 +222,10 @@ internal sealed partial class RunWatchdog(
             SELECT CASE s.status WHEN 'retrying' THEN 'retry-timer-lost' WHEN 'running' THEN 'deadline-passed' ELSE 'delay-timer-lost' END,
                    s.run_id, s.step_id, s.attempt
             FROM run_steps s JOIN runs r ON r.id = s.run_id
-            WHERE r.current_state IN ('Running', 'Waiting') AND ({runId}::uuid IS NULL OR r.id = {runId})
+            WHERE r.current_state IN ('Running', 'Waiting', 'Paused') AND ({runId}::uuid IS NULL OR r.id = {runId})
               AND (s.status = 'retrying'
                    OR (s.status = 'running' AND s.deadline_at < {now})
-                   OR (s.status = 'waiting' AND (s.deadline_at IS NULL OR s.deadline_at <= {now}) AND NOT EXISTS (
+                   OR (s.status = 'waiting' AND r.current_state <> 'Paused' AND (s.deadline_at IS NULL OR s.deadline_at <= {now}) AND NOT EXISTS (
                        SELECT 1 FROM approvals a WHERE a.run_id = s.run_id AND a.step_id = s.step_id AND a.attempt = s.attempt)))
               AND NOT EXISTS (
                   SELECT 1 FROM outbox o

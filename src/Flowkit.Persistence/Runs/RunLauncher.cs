@@ -35,7 +35,10 @@ public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate, bool S
 /// statement as the insert: a trigger found through a cache can never start a run of an archived or outdated
 /// definition.
 /// </param>
-public sealed record LaunchOptions(DateTimeOffset? NotBefore = null, bool LookFirst = true, bool RequireLatest = false);
+/// <param name="RerunOf">The run this one reruns (<see cref="RunReruns"/>); null for a run started by a trigger.</param>
+/// <param name="RerunFrom">The step a rerun starts from; null reruns every step.</param>
+public sealed record LaunchOptions(
+    DateTimeOffset? NotBefore = null, bool LookFirst = true, bool RequireLatest = false, Guid? RerunOf = null, string? RerunFrom = null);
 
 /// <summary>
 /// Starts runs for every trigger (API, webhook, cron): the run row (pending), its RunCreated event, its StartRun
@@ -71,13 +74,13 @@ public sealed class RunLauncher(
     private const string RequireQuota = "SELECT flowkit_require_run_quota($1, $2)";
 
     private const string InsertRunValues = """
-        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at)
-        VALUES ($1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7)
+        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at, rerun_of, rerun_from)
+        VALUES ($1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7, $8, $9)
         """;
 
     private const string InsertRunIfLatest = """
-        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at)
-        SELECT $1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7
+        INSERT INTO runs (id, current_state, workspace, workflow_id, workflow, version, attempt, input, remaining_steps, open_approvals, holds_slot, created_at, rerun_of, rerun_from)
+        SELECT $1, 'Pending', $2, $3, $4, $5, 1, $6, 0, 0, false, $7, $8, $9
         FROM workflows WHERE id = $3 AND latest_version = $5 AND archived_at IS NULL
         """;
 
@@ -140,7 +143,7 @@ public sealed class RunLauncher(
             Add(batch, options.RequireLatest ? InsertRunIfLatest : InsertRunValues,
                 Uuid(runId), Text(workflow.Workspace), Uuid(workflow.Id), Text(workflow.Name),
                 new NpgsqlParameter { Value = version, NpgsqlDbType = NpgsqlDbType.Integer },
-                new NpgsqlParameter { Value = inputJson, NpgsqlDbType = NpgsqlDbType.Jsonb }, Time(now));
+                new NpgsqlParameter { Value = inputJson, NpgsqlDbType = NpgsqlDbType.Jsonb }, Time(now), Uuid(options.RerunOf), Text(options.RerunFrom));
 
             // Inserted only if the run was: otherwise its foreign key fails and the whole batch rolls back.
             var traceId = Activity.Current?.TraceId.ToString();

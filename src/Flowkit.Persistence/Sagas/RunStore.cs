@@ -81,6 +81,27 @@ internal sealed class RunStore(FlowkitDbContext db, PlanCache plans, Flowkit.Per
             .Where(a => a.RunId == runId && a.StepId == stepId && a.Attempt == attempt && a.Decision == null)
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.Decision, "expired").SetProperty(a => a.DecidedAt, at), cancellationToken) == 1;
 
+    public async Task<IReadOnlyList<StepRow>> GetIdleStepsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var rows = await db.Steps
+            .Where(s => s.RunId == runId && ((s.Status == StepStatus.Pending && s.PendingNeeds == 0) || s.Status == StepStatus.Waiting))
+            .ToListAsync(cancellationToken);
+        var result = new List<StepRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            // A row this transition read before is the same tracked instance; keep serving it.
+            result.Add(_steps.TryGetValue((runId, row.StepId), out var known) ? known : _steps[(runId, row.StepId)] = row);
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<ApprovalRow>> GetApprovalsAsync(Guid runId, IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken) =>
+        await db.Approvals.AsNoTracking().Where(a => a.RunId == runId && stepIds.Contains(a.StepId)).ToListAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<StepRow>> GetRecordedStepsAsync(Guid runId, CancellationToken cancellationToken) =>
+        await db.Steps.AsNoTracking().Where(s => s.RunId == runId).ToListAsync(cancellationToken);
+
     public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
         secrets.GetSealedSecretsAsync(workspace, names, cancellationToken);
 }
