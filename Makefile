@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status observability-tools console browser build test test-unit test-integration chaos run run-debug bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools k8s-tools console browser build test test-unit test-integration chaos scale compose-up run run-debug bench bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,11 +33,17 @@ browser: ## Install Debian's chromium (headless) for the console's end-to-end te
 build: console ## Build the solution (warnings are errors) and the web console
 	dotnet build Flowkit.sln $(DOTNET_FLAGS) -c Debug
 
-test: services-up observability-tools browser build ## Services up, build, run every test
+test: services-up observability-tools k8s-tools browser build ## Services up, build, run every test
 	@$(LOAD_ENV); dotnet test --solution Flowkit.sln --no-build
 
 observability-tools: ## Install prometheus and promtool (Debian package) for the rule checks and the Prometheus test
 	@bash deploy/prometheus/install.sh
+
+k8s-tools: ## Install kubectl (Debian package; its kustomize renders deploy/k8s in the manifest tests)
+	@bash deploy/k8s/install-kubectl.sh
+
+compose-up: ## Flowkit with Docker Compose on this machine (needs Docker): image, migrations, services, dashboards, logs
+	@bash deploy/compose/up.sh
 
 test-unit: build ## Only the tests that need no services
 	dotnet test --project tests/Flowkit.Definitions.Tests --no-build
@@ -49,6 +55,12 @@ chaos: services-up ## The fault suite: processes and private services killed und
 	@rm -f artifacts/chaos/figures.md
 	@status=0; tests/Flowkit.Chaos/bin/Debug/net10.0/Flowkit.Chaos -noColor $(CHAOS_ARGS) || status=$$?; \
 	  echo; cat artifacts/chaos/figures.md 2>/dev/null || true; exit $$status
+
+scale: services-up ## Scale-out: api, 2 engines, 1-3 workers as processes; workers stopped and added mid-load; figures in artifacts/scale/figures.md
+	dotnet build tests/Flowkit.Chaos $(DOTNET_FLAGS) -c Debug -v quiet
+	@rm -f artifacts/scale/figures.md
+	@status=0; tests/Flowkit.Chaos/bin/Debug/net10.0/Flowkit.Chaos -noColor -class Flowkit.Chaos.ScaleOutTests $(SCALE_ARGS) || status=$$?; \
+	  echo; cat artifacts/scale/figures.md 2>/dev/null || true; exit $$status
 
 run: services-up console ## Services up, migrations, the all-in-one host (Release build) and the console on http://127.0.0.1:8080 with examples/ loaded
 	@$(LOAD_ENV); dotnet build src/Flowkit.Host $(DOTNET_FLAGS) -c Release -v quiet

@@ -134,10 +134,17 @@ internal static class HostExtensions
         return app;
     }
 
-    public static async Task MigrateFlowkitAsync(this WebApplication app)
+    /// <summary>Applies migrations when this process's roles use the database and <c>MigrateOnStart</c> is on, or always with <paramref name="force"/>.</summary>
+    public static async Task MigrateFlowkitAsync(this WebApplication app, bool force = false)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        if (options.MigrateOnStart && (options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler)))
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
+        if (force && !usesDatabase)
+        {
+            throw new InvalidOperationException($"'migrate' needs a role that uses the database (api, engine or scheduler); Flowkit:Roles is '{options.Roles}'.");
+        }
+
+        if (force || (options.MigrateOnStart && usesDatabase))
         {
             await FlowkitDatabase.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
         }

@@ -15,7 +15,8 @@ public sealed class ChaosCluster : IAsyncLifetime
 {
     private const string Database = "flowkit_chaos";
     private readonly FlowkitProcess?[] _engines = new FlowkitProcess?[2];
-    private readonly FlowkitProcess?[] _workers = new FlowkitProcess?[2];
+    // A list: the scale-out scenario (ScaleOutTests) stops and adds workers; a stopped one stays as null.
+    private readonly List<FlowkitProcess?> _workers = [];
     private readonly ConcurrentQueue<string> _retired = new();
     private FlowkitProcess? _api;
 
@@ -60,7 +61,7 @@ public sealed class ChaosCluster : IAsyncLifetime
         for (var i = 0; i < 2; i++)
         {
             _engines[i] = Start("engine");
-            _workers[i] = Start("worker");
+            _workers.Add(Start("worker"));
         }
 
         await WaitForConsumersAsync(TimeSpan.FromMinutes(3));
@@ -79,6 +80,50 @@ public sealed class ChaosCluster : IAsyncLifetime
 
     /// <summary>SIGKILLs worker <paramref name="index"/> and starts a new worker process in its place.</summary>
     public void KillAndRestartWorker(int index) => _workers[index] = KillAndRestart(_workers[index], "worker");
+
+    /// <summary>Worker processes running now.</summary>
+    public int Workers => _workers.Count(w => w is { HasExited: false });
+
+    /// <summary>Starts one more worker process (with <paramref name="settings"/> over the cluster's) and returns its index.</summary>
+    public int AddWorker(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _workers.Add(Start("worker", settings?.ToDictionary(kv => kv.Key, kv => kv.Value)));
+        return _workers.Count - 1;
+    }
+
+    /// <summary>Stops worker <paramref name="index"/> (<see cref="StopWorkerAsync"/>) when there is one and it runs.</summary>
+    public Task StopWorkerIfRunningAsync(int index, TimeSpan deadline) =>
+        index < _workers.Count && _workers[index] is { HasExited: false } ? StopWorkerAsync(index, deadline) : Task.CompletedTask;
+
+    /// <summary>
+    /// Stops worker <paramref name="index"/> as Kubernetes or Compose scales one down: SIGTERM, then the process
+    /// finishes what it runs within its shutdown grace and exits; SIGKILL only if it is still there after
+    /// <paramref name="deadline"/>.
+    /// </summary>
+    public async Task StopWorkerAsync(int index, TimeSpan deadline)
+    {
+        var process = _workers[index];
+        if (process is null)
+        {
+            return;
+        }
+
+        using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        try
+        {
+            await Eventually.UntilAsync(() => Task.FromResult(process.HasExited), exited => exited, deadline, $"worker {index} to exit after SIGTERM");
+        }
+        finally
+        {
+            _retired.Enqueue($"--- stopped worker {index} ---{Environment.NewLine}{Tail(process.Output)}");
+            process.Dispose();
+            _workers[index] = null;
+        }
+    }
 
     /// <summary>The last lines of every Flowkit process, running and killed, for a failure message.</summary>
     public string Output()
