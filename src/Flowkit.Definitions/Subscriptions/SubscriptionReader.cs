@@ -95,9 +95,36 @@ public sealed partial class SubscriptionReader(ExpressionEngine expressions)
         }
 
         var destinations = ReadDestinations(root, errors);
+        CheckLoops(workflow, destinations, errors);
         return errors.Count > 0
             ? new SubscriptionReading(null, errors)
             : new SubscriptionReading(new Subscription(events, workflow, destinations, description), errors);
+    }
+
+    /// <summary>
+    /// A subscription that starts a workflow listens to one named workflow, never to the one it starts: otherwise a run
+    /// could start itself forever (each run's events starting the next).
+    /// </summary>
+    private static void CheckLoops(string? workflow, List<Destination> destinations, List<ValidationError> errors)
+    {
+        for (var i = 0; i < destinations.Count; i++)
+        {
+            if (destinations[i] is not { Type: DestinationTypes.Workflow, Workflow: { } target })
+            {
+                continue;
+            }
+
+            var path = JsonPath.Property(JsonPath.Item("$.destinations", i), "workflow");
+            if (workflow is null)
+            {
+                errors.Add(new ValidationError("$.workflow",
+                    $"A subscription that starts a workflow ('{target}') must say whose events it listens to, with workflow: <name>; events of every workflow would include the runs it starts, which would start more."));
+            }
+            else if (string.Equals(workflow, target, StringComparison.Ordinal))
+            {
+                errors.Add(new ValidationError(path, $"'{target}' would start itself on its own events, forever. Start another workflow."));
+            }
+        }
     }
 
     private static List<string> ReadEvents(JsonElement root, List<ValidationError> errors)
