@@ -5,6 +5,7 @@ using Flowkit.Api.Ingress;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Runs.Stream;
 using Flowkit.Api.Secrets;
+using Flowkit.Api.Subscriptions;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Expressions;
@@ -32,6 +33,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
+        services.TryAddSingleton<Flowkit.Definitions.Subscriptions.SubscriptionReader>();
         services.AddFlowkitLimits();
         services.AddFlowkitSecrets();
 
@@ -63,6 +65,7 @@ public static class ApiServiceCollectionExtensions
         api.MapRerunsApi();
         api.MapKeysApi();
         api.MapSecretsApi();
+        api.MapSubscriptionsApi();
 
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();

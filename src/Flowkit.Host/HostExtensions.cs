@@ -22,7 +22,7 @@ internal static class HostExtensions
         builder.AddFlowkitObservability(options);
 
         var postgres = builder.Configuration.GetConnectionString("Postgres");
-        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler) || options.Has(Roles.Hub);
         if (usesDatabase)
         {
             services.AddFlowkitPersistence(Required(postgres, "ConnectionStrings:Postgres"));
@@ -45,6 +45,11 @@ internal static class HostExtensions
             services.AddFlowkitWorker();
         }
 
+        if (options.Has(Roles.Hub))
+        {
+            services.AddFlowkitHub();
+        }
+
         if (options.Has(Roles.Scheduler))
         {
             services.AddFlowkitScheduler(Required(postgres, "ConnectionStrings:Postgres"), builder.Configuration);
@@ -59,6 +64,12 @@ internal static class HostExtensions
         if (options.Has(Roles.Worker))
         {
             consumed.AddRange(StepQueues.All);
+        }
+
+        if (options.Has(Roles.Hub))
+        {
+            consumed.Add(HubQueues.Events);
+            consumed.Add(HubQueues.Deliveries);
         }
 
         services.AddFlowkitHealth(database: usesDatabase, redis: options.Has(Roles.Api), consumedQueues: consumed);
@@ -93,6 +104,11 @@ internal static class HostExtensions
             if (options.Has(Roles.Worker))
             {
                 x.AddFlowkitWorkerConsumers();
+            }
+
+            if (options.Has(Roles.Hub))
+            {
+                x.AddFlowkitHubConsumers();
             }
 
             x.UsingRabbitMq((context, cfg) =>
@@ -138,10 +154,10 @@ internal static class HostExtensions
     public static async Task MigrateFlowkitAsync(this WebApplication app, bool force = false)
     {
         var options = app.Services.GetRequiredService<FlowkitHostOptions>();
-        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler);
+        var usesDatabase = options.Has(Roles.Api) || options.Has(Roles.Engine) || options.Has(Roles.Scheduler) || options.Has(Roles.Hub);
         if (force && !usesDatabase)
         {
-            throw new InvalidOperationException($"'migrate' needs a role that uses the database (api, engine or scheduler); Flowkit:Roles is '{options.Roles}'.");
+            throw new InvalidOperationException($"'migrate' needs a role that uses the database (api, engine, scheduler or hub); Flowkit:Roles is '{options.Roles}'.");
         }
 
         if (force || (options.MigrateOnStart && usesDatabase))
@@ -177,4 +193,7 @@ internal static class Roles
 
     /// <summary>Cron: the clustered Quartz scheduler (any number of instances fire each time once).</summary>
     public const string Scheduler = "scheduler";
+
+    /// <summary>The integration hub: lifecycle events to subscriptions' destinations (docs/integrations.md).</summary>
+    public const string Hub = "hub";
 }

@@ -1,4 +1,5 @@
 using Flowkit.Persistence.Auth;
+using Flowkit.Persistence.Hub;
 using Flowkit.Persistence.Outbox;
 using Flowkit.Persistence.Runs;
 using Flowkit.Persistence.Secrets;
@@ -40,6 +41,10 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<InboxMessageRow> Inbox => Set<InboxMessageRow>();
 
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
+
+    public DbSet<SubscriptionRow> Subscriptions => Set<SubscriptionRow>();
+
+    public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
 
     private DateTimeOffset? _outboxDue;
 
@@ -191,6 +196,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         });
 
         modelBuilder.ApplyConfiguration(new ApiKeyRowConfiguration());
+        modelBuilder.ApplyConfiguration(new SubscriptionRowConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryRowConfiguration());
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
 

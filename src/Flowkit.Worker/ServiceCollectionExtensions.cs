@@ -18,8 +18,6 @@ public static class WorkerServiceCollectionExtensions
     public static IServiceCollection AddFlowkitWorker(this IServiceCollection services)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<HttpStepOptions>().BindConfiguration(HttpStepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpStepOptions>, HttpStepOptionsValidator>());
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
@@ -36,6 +34,31 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<InFlightSteps>();
         services.TryAddSingleton<StepCancellations>();
         services.TryAddSingleton<StepReports>();
+        services.AddFlowkitOutboundHttp();
+
+        // The step types that run on workers; approval and delay wait in the engine. One line per type (docs/extending.md).
+        services.AddStepExecutor<TransformStep>();
+        services.AddStepExecutor<ConditionStep>();
+        services.AddStepExecutor<HttpStep>();
+        services.AddStepExecutor<NotifyStep>();
+        services.AddStepExecutor<ScriptStep>();
+        return services;
+    }
+
+    /// <summary>
+    /// The outbound HTTP machinery that steps share and the integration hub reuses: options, the SSRF guard (loopback
+    /// allowed only in Development unless configured), the pooled named client and <see cref="OutboundHttp"/>.
+    /// </summary>
+    public static IServiceCollection AddFlowkitOutboundHttp(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(OutboundHttp)))
+        {
+            // Worker and hub in one process: registered once.
+            return services;
+        }
+
+        services.AddOptions<HttpStepOptions>().BindConfiguration(HttpStepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpStepOptions>, HttpStepOptionsValidator>());
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<HttpStepOptions>>().Value;
@@ -50,13 +73,6 @@ public static class WorkerServiceCollectionExtensions
             // The default handlers log every URL at Information; step URLs can hold secrets (a Slack webhook URL is one).
             .RemoveAllLoggers();
         services.TryAddSingleton<OutboundHttp>();
-
-        // The step types that run on workers; approval and delay wait in the engine. One line per type (docs/extending.md).
-        services.AddStepExecutor<TransformStep>();
-        services.AddStepExecutor<ConditionStep>();
-        services.AddStepExecutor<HttpStep>();
-        services.AddStepExecutor<NotifyStep>();
-        services.AddStepExecutor<ScriptStep>();
         return services;
     }
 

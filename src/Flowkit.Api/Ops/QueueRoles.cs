@@ -24,6 +24,8 @@ internal static class QueueRoles
             StepQueues.Http => "worker: http steps",
             StepQueues.Notify => "worker: notify steps",
             StepQueues.Script => "worker: script steps",
+            HubQueues.Events => "hub: every lifecycle event, matched against subscriptions into deliveries",
+            HubQueues.Deliveries => "hub: one message per delivery attempt (retries arrive here when their backoff is over)",
             _ when queue.Contains("flowkit-worker-cancellations", StringComparison.Ordinal) => "worker: one worker's own temporary queue for StepExecutionCancelled (stops running steps of an ended run)",
             _ => null,
         };

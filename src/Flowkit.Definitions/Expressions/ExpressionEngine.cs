@@ -279,6 +279,10 @@ public sealed class ExpressionEngine : IDisposable
                 }
 
                 global.Set("secrets", secrets);
+                foreach (var (name, value) in scope.Globals ?? new Dictionary<string, JsonElement>())
+                {
+                    global.Set(name, JsonBridge.ToJs(Engine, value));
+                }
             }
             catch
             {

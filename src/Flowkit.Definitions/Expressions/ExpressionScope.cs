@@ -14,7 +14,11 @@ public sealed record ExpressionScope(
     JsonElement Input,
     IReadOnlyDictionary<string, JsonElement> StepOutputs,
     RunInfo Run,
-    IReadOnlyDictionary<string, string>? Secrets = null);
+    IReadOnlyDictionary<string, string>? Secrets = null)
+{
+    /// <summary>More names an expression can read, by name (the integration hub's templates read <c>event</c>).</summary>
+    public IReadOnlyDictionary<string, JsonElement>? Globals { get; init; }
+}
 
 /// <summary>The run an expression is evaluated for.</summary>
 /// <param name="Id">Run id.</param>
