@@ -76,6 +76,7 @@ public sealed class PauseResumeTests(Flowkit.Testing.FlowkitFixture flowkit)
             "SELECT message_id FROM outbox WHERE run_id = @r AND message_type = 'Flowkit.Contracts.DelayElapsed'", ("r", runId));
         (await Client.PostJsonAsync($"/api/v1/runs/{runId}/pause", new { })).Status.Should().Be(HttpStatusCode.Accepted);
         var pausedRun = await Client.WaitForStatusAsync(runId, "paused");
+        Api.Step(pausedRun, "wait").Status().Should().Be("waiting", "the run must be paused before its delay ends for this test to mean anything");
 
         // The delay's timer falls due and reaches the engine while the run is paused: it changes nothing then.
         await Flowkit.Testing.Eventually.UntilAsync(
