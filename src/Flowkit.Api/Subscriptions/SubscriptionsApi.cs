@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Flowkit.Api.Subscriptions;
@@ -17,7 +18,7 @@ namespace Flowkit.Api.Subscriptions;
 /// delete; each subscription's delivery log, and redrive of a dead-lettered delivery. Adding a route is data: the hub
 /// reads subscriptions for every event, so a change applies to the next event.
 /// </summary>
-public static class SubscriptionsApi
+public static partial class SubscriptionsApi
 {
     /// <summary>Largest subscription document accepted.</summary>
     public const int MaxDocumentBytes = 64 * 1024;
@@ -32,7 +33,7 @@ public static class SubscriptionsApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Create or change a subscription: {events, workflow?, destinations}, as YAML or JSON.")
-            .WithDescription("201 when created (version 1), 200 when changed (version n+1) or identical (changed: false). 422 lists every problem with its path; nothing is stored then.");
+            .WithDescription("200 {name, version, created, changed}: created (version 1), changed (version n+1) or identical (changed: false). 422 lists every problem with its path; nothing is stored then.");
         group.MapGet("/", ListAsync)
             .WithName("ListSubscriptions")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -52,6 +53,7 @@ public static class SubscriptionsApi
             .WithSummary("The subscription's delivery log, newest first: status, attempts, last error; filter with status (pending, sending, delivered, dead).");
         group.MapPost("/{name}/deliveries/{id:guid}/redrive", RedriveAsync)
             .WithName("RedriveDelivery")
+            .Accepts<RedriveDeliveryRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Send a dead-lettered delivery again, with a fresh set of attempts.")
@@ -59,7 +61,7 @@ public static class SubscriptionsApi
         return group;
     }
 
-    internal static async Task<Results<Created<PutSubscriptionResponse>, Ok<PutSubscriptionResponse>, ProblemHttpResult>> PutAsync(
+    internal static async Task<Results<Ok<PutSubscriptionResponse>, ProblemHttpResult>> PutAsync(
         string name, HttpRequest request, FlowkitDbContext db, SubscriptionReader reader, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!SubscriptionReader.IsValidName(name))
@@ -115,7 +117,7 @@ public static class SubscriptionsApi
                 return Problems.Problems.Conflict($"Another request created the subscription '{name}' at the same moment; send yours again to change it.");
             }
 
-            return TypedResults.Created($"/api/v1/subscriptions/{name}", new PutSubscriptionResponse(name, 1, Created: true, Changed: true));
+            return TypedResults.Ok(new PutSubscriptionResponse(name, 1, Created: true, Changed: true));
         }
 
         if (Same(existing.Document, document))
@@ -202,7 +204,7 @@ public static class SubscriptionsApi
     }
 
     internal static async Task<Results<Accepted<DeliveryResponse>, ProblemHttpResult>> RedriveAsync(
-        string name, Guid id, HttpContext context, FlowkitDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        string name, Guid id, RedriveDeliveryRequest? body, HttpContext context, FlowkitDbContext db, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var row = await FindAsync(db, Workspaces.Of(context), name, cancellationToken);
         if (row is null)
@@ -235,6 +237,7 @@ public static class SubscriptionsApi
         HubOutbox.ScheduleAttempt(db, redriven[0], now, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
+        LogRedriven(loggers.CreateLogger(typeof(SubscriptionsApi)), id, name, Workspaces.Caller(context), body?.Reason ?? "");
         return TypedResults.Accepted($"/api/v1/subscriptions/{name}/deliveries", DeliveryResponse.From(redriven[0]));
     }
 
@@ -250,6 +253,9 @@ public static class SubscriptionsApi
         using var right = System.Text.Json.JsonDocument.Parse(candidate);
         return System.Text.Json.JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
+
+    [LoggerMessage(1951, LogLevel.Information, "Delivery {DeliveryId} of subscription {Subscription} redriven by {Caller}: {Reason}")]
+    private static partial void LogRedriven(ILogger logger, Guid deliveryId, string subscription, string caller, string reason);
 
     private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "...");
 }
