@@ -26,9 +26,12 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
         Event(() => ApprovalExpired, e => ByRun(e));
         Event(() => CancelRun, e => ByRun(e));
         Event(() => RunTimedOut, e => ByRun(e));
+        Event(() => CallbackReceived, e => ByRun(e));
+        Event(() => CallbackExpired, e => ByRun(e));
 
         During(Pending,
             Ignore(StepFinished),
+            Ignore(CallbackReceived),
             When(StartRun).Activity(x => x.OfType<StartRunActivity>()).ThenAsync(SettleAsync),
             When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
 
@@ -41,6 +44,8 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             When(DecideApproval).Activity(x => x.OfType<DecideApprovalActivity>()).ThenAsync(SettleAsync),
             When(ApprovalExpired).Activity(x => x.OfType<ApprovalExpiredActivity>()).ThenAsync(SettleAsync),
             When(RunTimedOut).Activity(x => x.OfType<RunTimedOutActivity>()).ThenAsync(SettleAsync),
+            When(CallbackReceived).Activity(x => x.OfType<CallbackReceivedActivity>()).ThenAsync(SettleAsync),
+            When(CallbackExpired).Activity(x => x.OfType<CallbackExpiredActivity>()).ThenAsync(SettleAsync),
             When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync));
 
         // A late or duplicate message for a run that has ended changes nothing.
@@ -53,7 +58,9 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             Ignore(DecideApproval),
             Ignore(ApprovalExpired),
             Ignore(CancelRun),
-            Ignore(RunTimedOut));
+            Ignore(RunTimedOut),
+            Ignore(CallbackReceived),
+            Ignore(CallbackExpired));
     }
 
     public State Pending { get; private set; } = null!;
@@ -85,6 +92,10 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
     public Event<CancelRun> CancelRun { get; private set; } = null!;
 
     public Event<RunTimedOut> RunTimedOut { get; private set; } = null!;
+
+    public Event<CallbackReceived> CallbackReceived { get; private set; } = null!;
+
+    public Event<CallbackExpired> CallbackExpired { get; private set; } = null!;
 
     private static void ByRun<T>(IEventCorrelationConfigurator<RunState, T> e)
         where T : class, IRunMessage

@@ -41,6 +41,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
 
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
+    public DbSet<Callbacks.CallbackRow> Callbacks => Set<Callbacks.CallbackRow>();
+
     private DateTimeOffset? _outboxDue;
 
     /// <summary>Remembers that this unit of work wrote an outbox row due at <paramref name="due"/>.</summary>
@@ -191,6 +193,20 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         });
 
         modelBuilder.ApplyConfiguration(new ApiKeyRowConfiguration());
+        modelBuilder.Entity<Callbacks.CallbackRow>(e =>
+        {
+            e.ToTable("run_callbacks");
+            e.HasKey(x => x.TokenHash);
+            e.Property(x => x.TokenHash).HasColumnName("token_hash");
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.StepId).HasColumnName("step_id");
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.ReceivedAt).HasColumnName("received_at");
+            e.Property(x => x.Body).HasColumnName("body").HasColumnType("jsonb");
+            e.Property(x => x.ExpiredAt).HasColumnName("expired_at");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
 

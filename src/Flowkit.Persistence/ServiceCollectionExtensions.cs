@@ -39,6 +39,7 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddSingleton<PlanCache>();
         services.AddScoped<IRunStore, RunStore>();
+        services.AddScoped<IRunCallbacks, Flowkit.Persistence.Callbacks.RunCallbacks>();
         services.AddScoped<SecretStore>();
         return services;
     }
