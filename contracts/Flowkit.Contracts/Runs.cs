@@ -49,6 +49,12 @@ public sealed record ExecuteStep : IRunMessage
     /// </summary>
     public IReadOnlyDictionary<string, string> SealedSecrets { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The URLs of the run's callback steps, by step id (<c>steps.&lt;id&gt;.callbackUrl</c>): known from the run's
+    /// start, so any step can send one out. Empty when the workflow has no callback step.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CallbackUrls { get; init; } = new Dictionary<string, string>();
+
     public required string Workspace { get; init; }
 
     public required string Workflow { get; init; }
@@ -107,4 +113,5 @@ public sealed record StepFinished : IRunMessage
 /// <param name="Message">A message a person can act on.</param>
 /// <param name="Retryable">Whether another attempt may succeed (5xx, 429, timeouts) or not (4xx, bad template).</param>
 /// <param name="Code">A stable machine-readable code, e.g. <c>http_status</c>, <c>expression</c>, <c>timeout</c>.</param>
-public sealed record StepError(string Message, bool Retryable, string? Code = null);
+/// <param name="Status">For <c>http_status</c>: the HTTP status the target answered (for <c>retry.on</c> rules).</param>
+public sealed record StepError(string Message, bool Retryable, string? Code = null, int? Status = null);

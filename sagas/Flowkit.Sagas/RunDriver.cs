@@ -14,7 +14,7 @@ namespace Flowkit.Sagas;
 /// timeline events, outbox messages and timers, concurrency slots. It decides nothing itself.
 /// </summary>
 internal sealed class RunDriver(
-    IRunStore store, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time,
+    IRunStore store, IRunCallbacks callbacks, IOutbox outbox, IEngineExpressions expressions, IConcurrencySlots slots, TimeProvider time,
     IOptions<EngineOptions> options, IEnumerable<IRunTimelineObserver> observers)
 {
     private readonly EngineOptions _options = options.Value;
@@ -141,6 +141,14 @@ internal sealed class RunDriver(
         return store.TryExpireApprovalAsync(run.CorrelationId, step.StepId, step.Attempt, _now, cancellationToken);
     }
 
+    /// <summary>Claims a waiting callback for expiry (false when a call arrived first).</summary>
+    public Task<bool> ClaimCallbackExpiryAsync(RunState run, StepState step, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(step);
+        return callbacks.TryExpireAsync(run.CorrelationId, step.StepId, _now, cancellationToken);
+    }
+
     /// <summary>
     /// Applies <paramref name="decision"/> and the follow-up decisions it asks for, then settles the run (it succeeds
     /// when nothing remains), then publishes the transition's timeline.
@@ -186,7 +194,7 @@ internal sealed class RunDriver(
                     }
 
                     var row = (await RowsAsync(run, [dispatch.StepId], cancellationToken))[dispatch.StepId];
-                    var inputs = await DispatchInputsAsync(run, plan[dispatch.StepId], cancellationToken);
+                    var inputs = await DispatchInputsAsync(run, plan, plan[dispatch.StepId], cancellationToken);
                     await ApplyEffectsAsync(run, plan, StepDecisions.Dispatch(Facts(run), plan, StepState.Of(row), inputs, Context(), dispatch.Redeliver), cancellationToken);
                     break;
                 }
@@ -228,6 +236,9 @@ internal sealed class RunDriver(
                         RequestedAt = approval.RequestedAt,
                         ExpiresAt = approval.ExpiresAt,
                     });
+                    break;
+                case RunEffect.OpenCallbacks open:
+                    callbacks.Open(run, open.StepIds, _now);
                     break;
                 case RunEffect.RecordEvent recorded:
                     AddEvent(run, recorded);
@@ -298,7 +309,7 @@ internal sealed class RunDriver(
     }
 
     /// <summary>What dispatching <paramref name="step"/> needs: referenced outputs and, by type, what the engine evaluates or reads.</summary>
-    private async Task<DispatchInputs> DispatchInputsAsync(RunState run, PlanStep step, CancellationToken cancellationToken)
+    private async Task<DispatchInputs> DispatchInputsAsync(RunState run, RunPlan plan, PlanStep step, CancellationToken cancellationToken)
     {
         var outputs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (step.References.Count > 0)
@@ -312,11 +323,12 @@ internal sealed class RunDriver(
             }
         }
 
-        var inputs = new DispatchInputs(outputs);
+        var inputs = new DispatchInputs(outputs) { CallbackUrls = CallbackUrls(run, plan) };
         try
         {
             return step.Type switch
             {
+                StepTypes.Callback => inputs with { CallbackBody = await callbacks.ReceivedBodyAsync(run.CorrelationId, step.Id, cancellationToken) },
                 StepTypes.Delay => inputs with { DelayUntil = expressions.DelayUntil(step, run, outputs, _now) },
                 StepTypes.Approval => inputs with { ApprovalMessage = expressions.ApprovalMessage(step, run, outputs) },
                 _ when step.SecretNames.Count > 0 => inputs with { SealedSecrets = await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken) },
@@ -328,6 +340,18 @@ internal sealed class RunDriver(
             // A template that fails to evaluate is the step's failure (the decision says so), not the transition's.
             return inputs with { Problem = ex.Message };
         }
+    }
+
+    /// <summary>Every callback step's URL, for any step's expressions (<c>steps.&lt;id&gt;.callbackUrl</c>).</summary>
+    private Dictionary<string, string> CallbackUrls(RunState run, RunPlan plan)
+    {
+        var urls = new Dictionary<string, string>(plan.CallbackSteps.Count, StringComparer.Ordinal);
+        foreach (var id in plan.CallbackSteps)
+        {
+            urls[id] = callbacks.UrlFor(run.CorrelationId, id);
+        }
+
+        return urls;
     }
 
     /// <summary>

@@ -28,9 +28,12 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
         Event(() => RunTimedOut, e => ByRun(e));
         Event(() => PauseRun, e => ByRun(e));
         Event(() => ResumeRun, e => ByRun(e));
+        Event(() => CallbackReceived, e => ByRun(e));
+        Event(() => CallbackExpired, e => ByRun(e));
 
         During(Pending,
             Ignore(StepFinished),
+            Ignore(CallbackReceived),
             When(StartRun).Activity(x => x.OfType<StartRunActivity>()).ThenAsync(SettleAsync),
             When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync),
             When(PauseRun).Activity(x => x.OfType<PauseRunActivity>()).ThenAsync(SettleAsync),
@@ -45,6 +48,8 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             When(DecideApproval).Activity(x => x.OfType<DecideApprovalActivity>()).ThenAsync(SettleAsync),
             When(ApprovalExpired).Activity(x => x.OfType<ApprovalExpiredActivity>()).ThenAsync(SettleAsync),
             When(RunTimedOut).Activity(x => x.OfType<RunTimedOutActivity>()).ThenAsync(SettleAsync),
+            When(CallbackReceived).Activity(x => x.OfType<CallbackReceivedActivity>()).ThenAsync(SettleAsync),
+            When(CallbackExpired).Activity(x => x.OfType<CallbackExpiredActivity>()).ThenAsync(SettleAsync),
             When(CancelRun).Activity(x => x.OfType<CancelRunActivity>()).ThenAsync(SettleAsync),
             When(PauseRun).Activity(x => x.OfType<PauseRunActivity>()).ThenAsync(SettleAsync),
             Ignore(ResumeRun));
@@ -58,6 +63,8 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             When(StepFinished).Activity(x => x.OfType<StepFinishedActivity>()).ThenAsync(SettleAsync),
             When(StepTimedOut).Activity(x => x.OfType<StepTimedOutActivity>()).ThenAsync(SettleAsync),
             When(StepRetryDue).Activity(x => x.OfType<StepRetryDueActivity>()).ThenAsync(SettleAsync),
+            When(CallbackReceived).Activity(x => x.OfType<CallbackReceivedActivity>()).ThenAsync(SettleAsync),
+            When(CallbackExpired).Activity(x => x.OfType<CallbackExpiredActivity>()).ThenAsync(SettleAsync),
             Ignore(DelayElapsed),
             Ignore(DecideApproval),
             Ignore(ApprovalExpired),
@@ -78,7 +85,9 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
             Ignore(CancelRun),
             Ignore(RunTimedOut),
             Ignore(PauseRun),
-            Ignore(ResumeRun));
+            Ignore(ResumeRun),
+            Ignore(CallbackReceived),
+            Ignore(CallbackExpired));
     }
 
     public State Pending { get; private set; } = null!;
@@ -116,6 +125,10 @@ public sealed class RunStateMachine : MassTransitStateMachine<RunState>
     public Event<PauseRun> PauseRun { get; private set; } = null!;
 
     public Event<ResumeRun> ResumeRun { get; private set; } = null!;
+
+    public Event<CallbackReceived> CallbackReceived { get; private set; } = null!;
+
+    public Event<CallbackExpired> CallbackExpired { get; private set; } = null!;
 
     private static void ByRun<T>(IEventCorrelationConfigurator<RunState, T> e)
         where T : class, IRunMessage

@@ -7,7 +7,7 @@ public static class SagaServiceCollectionExtensions
 {
     /// <summary>
     /// The run saga's own services: the driver and one activity per event. The host adds what they use
-    /// (<see cref="IRunStore"/>, <see cref="IOutbox"/>, <see cref="IEngineExpressions"/>, <see cref="IConcurrencySlots"/>,
+    /// (<see cref="IRunStore"/>, <see cref="IRunCallbacks"/>, <see cref="IOutbox"/>, <see cref="IEngineExpressions"/>, <see cref="IConcurrencySlots"/>,
     /// a <see cref="TimeProvider"/> and <see cref="EngineOptions"/>).
     /// </summary>
     public static IServiceCollection AddFlowkitRunSaga(this IServiceCollection services)
@@ -24,6 +24,8 @@ public static class SagaServiceCollectionExtensions
         services.AddScoped<RunTimedOutActivity>();
         services.AddScoped<PauseRunActivity>();
         services.AddScoped<ResumeRunActivity>();
+        services.AddScoped<CallbackReceivedActivity>();
+        services.AddScoped<CallbackExpiredActivity>();
         return services;
     }
 }

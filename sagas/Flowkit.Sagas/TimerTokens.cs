@@ -7,6 +7,7 @@ public static class TimerKinds
     public const string Delay = "delay";
     public const string Approval = "approval";
     public const string RunTimeout = "run-timeout";
+    public const string Callback = "callback";
 
     /// <summary>A run queued to start later (a webhook with a not-before time): its StartRun is a timer.</summary>
     public const string Start = "start";

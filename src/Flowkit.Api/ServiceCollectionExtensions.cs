@@ -70,6 +70,9 @@ public static class ApiServiceCollectionExtensions
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();
 
+        // Anonymous: a callback step's one-time URL is its own credential (issue #12).
+        Flowkit.Api.Callbacks.CallbacksApi.MapCallbacksApi(routes);
+
         // Anonymous: the JSON Schema of definitions, for editors (issue #18; docs/workflow-language.md).
         routes.MapGet(Flowkit.Definitions.Schema.WorkflowSchema.Path, () => Results.Text(Flowkit.Definitions.Schema.WorkflowSchema.Json, "application/schema+json"))
             .AllowAnonymous()

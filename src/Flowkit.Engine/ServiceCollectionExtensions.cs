@@ -19,6 +19,7 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddFlowkitRunSaga();
         services.AddSingleton<IEngineExpressions, EngineExpressions>();
+        services.RequireFlowkitSecretsKey(); // callback URLs are keyed from it (docs/security.md, Callback URLs)
         services.TryAddSingleton<EngineMetrics>();
         services.AddFlowkitTimeoutSweeper();
         services.AddHostedService<RunWatchdog>();

@@ -45,6 +45,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<SubscriptionRow> Subscriptions => Set<SubscriptionRow>();
 
     public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
+    public DbSet<Callbacks.CallbackRow> Callbacks => Set<Callbacks.CallbackRow>();
 
     private DateTimeOffset? _outboxDue;
 
@@ -198,6 +199,20 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         modelBuilder.ApplyConfiguration(new ApiKeyRowConfiguration());
         modelBuilder.ApplyConfiguration(new SubscriptionRowConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryRowConfiguration());
+        modelBuilder.Entity<Callbacks.CallbackRow>(e =>
+        {
+            e.ToTable("run_callbacks");
+            e.HasKey(x => x.TokenHash);
+            e.Property(x => x.TokenHash).HasColumnName("token_hash");
+            e.Property(x => x.RunId).HasColumnName("run_id");
+            e.Property(x => x.StepId).HasColumnName("step_id");
+            e.Property(x => x.Workspace).HasColumnName("workspace");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.ReceivedAt).HasColumnName("received_at");
+            e.Property(x => x.Body).HasColumnName("body").HasColumnType("jsonb");
+            e.Property(x => x.ExpiredAt).HasColumnName("expired_at");
+            e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+        });
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
 

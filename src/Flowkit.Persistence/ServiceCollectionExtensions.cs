@@ -40,6 +40,8 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<DefinitionCompiler>();
         services.AddSingleton<PlanCache>();
         services.AddScoped<IRunStore, RunStore>();
+        services.AddScoped<IRunCallbacks, Flowkit.Persistence.Callbacks.RunCallbacks>();
+        services.AddFlowkitCallbackTokens(); // what RunCallbacks makes URLs with (every role that has the database)
         services.AddScoped<SecretStore>();
         return services;
     }

@@ -178,14 +178,15 @@ public sealed class ExecuteStepConsumer(
                 command.Input,
                 command.StepOutputs,
                 new RunInfo(command.RunId, command.Workflow, command.Version, command.Attempt),
-                secrets);
+                secrets,
+                command.CallbackUrls);
             var output = masker.Apply(await executor.ExecuteAsync(new StepRequest(command, scope), linked.Token));
             Log.StepSucceeded(logger, command.StepType);
             return Finished(command, startedAt, true, Serialize(output), null);
         }
         catch (StepFailedException ex)
         {
-            return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), ex.Retryable, ex.Code));
+            return Failed(command, startedAt, new StepError(masker.Apply(ex.Message), ex.Retryable, ex.Code, ex.Status));
         }
         catch (ExpressionException ex)
         {

@@ -27,6 +27,7 @@ public sealed class RunStateMachineTests : IAsyncDisposable
         _store = new InMemoryRunStore(limit is null ? plan : new RunPlan(plan.Steps, new RunOptions(null, limit)));
         _provider = new ServiceCollection()
             .AddSingleton<IRunStore>(_store)
+            .AddSingleton<IRunCallbacks>(new InMemoryCallbacks())
             .AddSingleton<IOutbox>(_outbox)
             .AddSingleton<IConcurrencySlots>(_slots)
             .AddSingleton<IEngineExpressions, SimpleExpressions>()

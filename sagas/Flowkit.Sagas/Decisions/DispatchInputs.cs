@@ -20,6 +20,12 @@ internal sealed record DispatchInputs(IReadOnlyDictionary<string, JsonElement> O
     /// <summary>For a worker step: the sealed values of the secrets it reads that are set (missing names left out).</summary>
     public IReadOnlyDictionary<string, string> SealedSecrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The URLs of the run's callback steps by step id (<c>steps.&lt;id&gt;.callbackUrl</c>); empty when it has none.</summary>
+    public IReadOnlyDictionary<string, string> CallbackUrls { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>For a callback: the JSON body of a call that arrived before the step started; null when none has.</summary>
+    public string? CallbackBody { get; init; }
+
     /// <summary>Why an expression the engine evaluates itself failed (the exception's message); null when none did.</summary>
     public string? Problem { get; init; }
 }

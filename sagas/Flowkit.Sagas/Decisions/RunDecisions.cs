@@ -51,6 +51,11 @@ internal static class RunDecisions
             new RunEffect.RunStarted(now, plan.Steps.Count),
             new RunEffect.RecordEvent(RunEventTypes.RunStarted, now),
         };
+        if (plan.CallbackSteps.Count > 0)
+        {
+            effects.Add(new RunEffect.OpenCallbacks(plan.CallbackSteps));
+        }
+
         if (plan.Options.Timeout is { } runTimeout)
         {
             effects.Add(RunEffect.Schedule(new RunTimedOut { RunId = run.RunId, Timestamp = now + runTimeout }, now + runTimeout,

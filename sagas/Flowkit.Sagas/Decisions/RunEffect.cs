@@ -27,6 +27,9 @@ internal abstract record RunEffect
     /// <summary>A timeline event (<see cref="RunEventTypes"/>), stored and published with the transition.</summary>
     internal sealed record RecordEvent(string Type, DateTimeOffset At, string? StepId = null, int? Attempt = null, string? Data = null) : RunEffect;
 
+    /// <summary>Creates the run's callbacks (when it starts), so their URLs work from the run's start.</summary>
+    internal sealed record OpenCallbacks(IReadOnlyList<string> StepIds) : RunEffect;
+
     /// <summary>The run started: its steps are counted and its start time set.</summary>
     internal sealed record RunStarted(DateTimeOffset At, int Steps) : RunEffect;
 

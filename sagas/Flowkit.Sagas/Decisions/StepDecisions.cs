@@ -184,6 +184,56 @@ internal static class StepDecisions
         return new RunDecision(effects);
     }
 
+    /// <summary>CallbackReceived (claimed by the API): a waiting callback step succeeds with the posted body as output.</summary>
+    public static RunDecision OnCallbackReceived(RunFacts run, RunPlan plan, StepState? step, CallbackReceived message)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(message);
+
+        // A call that arrives before the step starts is kept with the callback; Dispatch finds it there.
+        if (step is not { Status: StepStatus.Waiting } || plan[step.StepId].Type != StepTypes.Callback)
+        {
+            return RunDecision.None;
+        }
+
+        var effects = new List<RunEffect>
+        {
+            new RunEffect.CancelTimer(TimerTokens.For(TimerKinds.Callback, run.RunId, step.StepId, step.Attempt)),
+            new RunEffect.RecordEvent(RunEventTypes.StepStarted, step.StartedAt ?? message.Timestamp, step.StepId, step.Attempt),
+        };
+        Succeed(effects, plan, step, message.Body, message.Timestamp, step.StartedAt);
+        return new RunDecision(effects);
+    }
+
+    /// <summary>Whether a CallbackExpired is about the waiting callback of the current attempt (the driver then claims the expiry).</summary>
+    public static bool CallbackExpiryApplies(RunPlan plan, [NotNullWhen(true)] StepState? step, CallbackExpired message)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(message);
+        return IsCurrent(step, message.Attempt, StepStatus.Waiting) && plan[step.StepId].Type == StepTypes.Callback;
+    }
+
+    /// <summary>
+    /// CallbackExpired (the callback's timer): no call arrived in time, so the step fails. <paramref name="claimed"/> is
+    /// false when a call arrived just before: its CallbackReceived settles the step.
+    /// </summary>
+    public static RunDecision OnCallbackExpired(RunFacts run, RunPlan plan, StepState? step, CallbackExpired message, bool claimed, DecisionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!claimed || !CallbackExpiryApplies(plan, step, message))
+        {
+            return RunDecision.None;
+        }
+
+        var now = context.Now;
+        var effects = new List<RunEffect> { new RunEffect.RecordEvent(RunEventTypes.StepStarted, step.StartedAt ?? now, step.StepId, step.Attempt) };
+        FailAttempt(effects, run, plan, step, new StepError(
+            $"No call arrived at the callback URL within the step's timeout of {plan[step.StepId].Timeout}.", false, "timeout"),
+            now, "timed_out", step.StartedAt, context);
+        return new RunDecision(effects);
+    }
+
     /// <summary>
     /// Starts the next attempt of <paramref name="step"/>: a delay waits on a timer, an approval opens a request, every
     /// other type is sent to a worker with a delivery window and a timeout counted from the worker's start. A value the
@@ -251,6 +301,25 @@ internal static class StepDecisions
 
                 break;
 
+            case StepTypes.Callback:
+                if (inputs.CallbackBody is { } body)
+                {
+                    // The call arrived before the step started (its URL works from the run's start): done at once.
+                    effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepStarted, now, step.StepId, attempt));
+                    Succeed(effects, plan, next with { Status = StepStatus.Running, StartedAt = now }, JsonSerializer.Deserialize<JsonElement>(body), now, now);
+                    break;
+                }
+
+                var callbackExpiry = planStep.Timeout is { } callbackTimeout ? now + callbackTimeout : (DateTimeOffset?)null;
+                effects.Add(new RunEffect.SetStep(next with { Status = StepStatus.Waiting, StartedAt = now, DeadlineAt = callbackExpiry }));
+                if (callbackExpiry is { } callbackDue)
+                {
+                    effects.Add(RunEffect.Schedule(new CallbackExpired { RunId = run.RunId, StepId = step.StepId, Attempt = attempt, Timestamp = callbackDue },
+                        callbackDue, TimerTokens.For(TimerKinds.Callback, run.RunId, step.StepId, attempt)));
+                }
+
+                break;
+
             default:
                 next = next with { Status = StepStatus.Running };
                 if (planStep.SecretNames.FirstOrDefault(name => !inputs.SealedSecrets.ContainsKey(name)) is { } missing)
@@ -277,6 +346,7 @@ internal static class StepDecisions
                     Input = JsonSerializer.Deserialize<JsonElement>(run.Input),
                     StepOutputs = inputs.Outputs,
                     SealedSecrets = inputs.SealedSecrets,
+                    CallbackUrls = inputs.CallbackUrls,
                     Workspace = run.Workspace,
                     Workflow = run.Workflow,
                     Version = run.Version,
@@ -380,7 +450,7 @@ internal static class StepDecisions
         var planStep = plan[step.StepId];
         var failed = step with { Error = error.Message, DeadlineAt = null };
         var attempt = AttemptEnded(failed, attemptStatus, at, attemptStartedAt, error.Message);
-        if (Backoff.NextDelay(planStep.Retry, step.Attempt, error.Retryable, context.JitterSample) is { } delay)
+        if (Backoff.NextDelay(planStep.Retry, step.Attempt, RetryOn.Allows(planStep.Retry, error), context.JitterSample) is { } delay)
         {
             var nextAt = context.Now + delay;
             // The retry's due time is kept on the row: a watchdog that finds its timer lost re-sends it then, not sooner.

@@ -17,7 +17,11 @@ public sealed class RunPlan
         Options = options ?? RunOptions.Default;
         _byId = steps.ToFrozenDictionary(s => s.Id, StringComparer.Ordinal);
         Roots = steps.Where(s => s.Needs.Count == 0).ToArray();
+        CallbackSteps = steps.Where(s => s.Type == StepTypes.Callback).Select(s => s.Id).ToArray();
     }
+
+    /// <summary>Ids of the callback steps, whose URLs every step of a run can read (kept here so a dispatch need not scan the plan).</summary>
+    public IReadOnlyList<string> CallbackSteps { get; }
 
     /// <summary>Steps in document order (<see cref="PlanStep.Index"/>).</summary>
     public IReadOnlyList<PlanStep> Steps { get; }
@@ -66,8 +70,8 @@ public sealed record PlanStep(
     /// <summary>Names of the secrets this step's expressions read (<c>secrets.name</c>); the engine sends them sealed.</summary>
     public IReadOnlyList<string> SecretNames { get; init; } = [];
 
-    /// <summary>Approval and delay wait inside the engine; every other type runs on a worker.</summary>
-    public bool RunsOnWorker => Type is not (StepTypes.Approval or StepTypes.Delay);
+    /// <summary>Approval, delay and callback wait inside the engine; every other type runs on a worker.</summary>
+    public bool RunsOnWorker => Type is not (StepTypes.Approval or StepTypes.Delay or StepTypes.Callback);
 }
 
 /// <summary>
@@ -81,6 +85,13 @@ public sealed record Need(string StepId, bool? Branch = null);
 public sealed record RetryPolicy(int Attempts, BackoffKind Backoff, TimeSpan Delay, TimeSpan? MaxDelay, bool Jitter)
 {
     public static RetryPolicy None { get; } = new(1, BackoffKind.Fixed, TimeSpan.Zero, null, false);
+
+    /// <summary>
+    /// For http steps, <c>retry.on</c>: which failures are worth another attempt (<see cref="RetryOn"/> classes such as
+    /// <c>5xx</c>, <c>429</c>, <c>timeout</c>, <c>network</c>); null leaves it to the step (5xx, 429, timeouts and
+    /// network errors).
+    /// </summary>
+    public IReadOnlyList<string>? On { get; init; }
 }
 
 public enum BackoffKind
@@ -100,5 +111,8 @@ public static class StepTypes
     public const string Notify = "notify";
     public const string Script = "script";
 
-    public static IReadOnlyList<string> All { get; } = [Http, Transform, Condition, Approval, Delay, Notify, Script];
+    /// <summary>Waits for an external system to POST to the step's one-time URL (CONTRACT.md section 4).</summary>
+    public const string Callback = "callback";
+
+    public static IReadOnlyList<string> All { get; } = [Http, Transform, Condition, Approval, Delay, Notify, Script, Callback];
 }

@@ -60,6 +60,7 @@ internal static class ProblemTypeMap
         StatusCodes.Status403Forbidden => ProblemTypes.Forbidden,
         StatusCodes.Status404NotFound => ProblemTypes.NotFound,
         StatusCodes.Status409Conflict => ProblemTypes.Conflict,
+        StatusCodes.Status410Gone => ProblemTypes.Gone,
         StatusCodes.Status415UnsupportedMediaType => ProblemTypes.UnsupportedMediaType,
         StatusCodes.Status422UnprocessableEntity => ProblemTypes.Validation,
         StatusCodes.Status500InternalServerError => ProblemTypes.Internal,

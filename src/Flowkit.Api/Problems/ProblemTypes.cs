@@ -17,6 +17,9 @@ public static class ProblemTypes
     public const string TooManyRequests = Base + "too-many-requests";
     public const string Unavailable = Base + "unavailable";
 
+    /// <summary>A callback URL that no longer takes calls: its step timed out or its run ended (issue #12).</summary>
+    public const string Gone = Base + "gone";
+
     /// <summary>A <c>respond: result</c> webhook's run failed or was cancelled (docs/ingress.md section 1b).</summary>
     public const string RunFailed = Base + "run-failed";
 }

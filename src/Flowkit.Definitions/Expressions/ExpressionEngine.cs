@@ -377,6 +377,14 @@ public sealed class ExpressionEngine : IDisposable
                 }
             }
 
+            foreach (var id in code.CallbackReferences)
+            {
+                if (_boundSteps.Add(id))
+                {
+                    BindStep(id, _scope.StepOutputs.TryGetValue(id, out var output) ? JsonBridge.ToJs(Engine, output) : JsValue.Undefined);
+                }
+            }
+
             if (code.ReadsStepsDynamically)
             {
                 foreach (var (id, output) in _scope.StepOutputs)
@@ -384,6 +392,14 @@ public sealed class ExpressionEngine : IDisposable
                     if (_boundSteps.Add(id))
                     {
                         BindStep(id, JsonBridge.ToJs(Engine, output));
+                    }
+                }
+
+                foreach (var id in _scope.CallbackUrls?.Keys ?? [])
+                {
+                    if (_boundSteps.Add(id))
+                    {
+                        BindStep(id, JsValue.Undefined);
                     }
                 }
 
@@ -395,6 +411,11 @@ public sealed class ExpressionEngine : IDisposable
         {
             var step = new JsObject(Engine);
             step.CreateDataProperty("output", output);
+            if (_scope.CallbackUrls is { } urls && urls.TryGetValue(id, out var url))
+            {
+                step.CreateDataProperty("callbackUrl", url);
+            }
+
             _steps.CreateDataProperty(id, step);
         }
 

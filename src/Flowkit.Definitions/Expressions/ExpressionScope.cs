@@ -10,11 +10,13 @@ namespace Flowkit.Definitions.Expressions;
 /// </param>
 /// <param name="Run">The run (<c>run.id</c>, <c>run.workflow</c>, <c>run.version</c>, <c>run.attempt</c>).</param>
 /// <param name="Secrets">Secret values by name (<c>secrets.&lt;name&gt;</c>); they are masked in error messages.</param>
+/// <param name="CallbackUrls">The run's callback URLs by step id (<c>steps.&lt;id&gt;.callbackUrl</c>).</param>
 public sealed record ExpressionScope(
     JsonElement Input,
     IReadOnlyDictionary<string, JsonElement> StepOutputs,
     RunInfo Run,
-    IReadOnlyDictionary<string, string>? Secrets = null)
+    IReadOnlyDictionary<string, string>? Secrets = null,
+    IReadOnlyDictionary<string, string>? CallbackUrls = null)
 {
     /// <summary>More names an expression can read, by name (the integration hub's templates read <c>event</c>).</summary>
     public IReadOnlyDictionary<string, JsonElement>? Globals { get; init; }

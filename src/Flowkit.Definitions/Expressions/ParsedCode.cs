@@ -41,6 +41,12 @@ internal sealed class ParsedCode
     /// <summary>Ids named as <c>steps.id</c> or <c>steps["id"]</c>, in order of first appearance.</summary>
     public IReadOnlyList<string> StepReferences { get; private init; } = [];
 
+    /// <summary>
+    /// Ids named as <c>steps.id.callbackUrl</c> only (a callback step's URL, readable by any step of the run from its
+    /// start, so it is not a read of the step's output and needs no ordering).
+    /// </summary>
+    public IReadOnlyList<string> CallbackReferences { get; private init; } = [];
+
     /// <summary>True when the code reaches <c>steps</c> in a way that cannot be read statically (<c>steps[x]</c>, <c>eval</c>, ...).</summary>
     public bool ReadsStepsDynamically { get; private init; }
 
@@ -61,7 +67,8 @@ internal sealed class ParsedCode
         }
 
         var references = new List<string>();
-        var dynamic = CollectStepReferences(root, references);
+        var callbacks = new List<string>();
+        var dynamic = CollectStepReferences(root, references, callbacks);
         var wrapped = kind == CodeKind.Expression ? "(" + text + "\n)" : ScriptPrefix + text + "\n})()";
         Prepared<Script> prepared;
         try
@@ -77,6 +84,7 @@ internal sealed class ParsedCode
         return new ParsedCode(text, kind)
         {
             StepReferences = references,
+            CallbackReferences = callbacks,
             ReadsStepsDynamically = dynamic,
             Prepared = prepared,
         };
@@ -91,7 +99,7 @@ internal sealed class ParsedCode
             : $"{what} (line {e.LineNumber}, column {e.Column + 1})";
     }
 
-    private static bool CollectStepReferences(Node root, List<string> references)
+    private static bool CollectStepReferences(Node root, List<string> references, List<string> callbacks)
     {
         var dynamic = false;
         var pending = new Stack<Node>();
@@ -101,6 +109,14 @@ internal sealed class ParsedCode
             var node = pending.Pop();
             switch (node)
             {
+                case MemberExpression
+                {
+                    Computed: false,
+                    Property: Identifier { Name: "callbackUrl" },
+                    Object: MemberExpression { Computed: false, Object: Identifier { Name: "steps" }, Property: Identifier step },
+                }:
+                    AddOnce(callbacks, step.Name);
+                    continue;
                 case MemberExpression { Object: Identifier { Name: "steps" } } member:
                     if (!member.Computed && member.Property is Identifier name)
                     {

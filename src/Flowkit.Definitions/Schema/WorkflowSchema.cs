@@ -109,6 +109,18 @@ public static class WorkflowSchema
             "backoff" => Enum(DefinitionReader.BackoffKinds, "How the wait grows between attempts."),
             "delay" => Described(duration, "Wait before the second attempt."),
             "maxDelay" => Described(duration, "Longest wait between attempts."),
+            "on" => new JsonObject
+            {
+                ["description"] = "http steps: which failures are retried (default [5xx, 429, timeout, network]).",
+                ["type"] = "array",
+                ["items"] = new JsonObject
+                {
+                    ["anyOf"] = new JsonArray(
+                        Enum([RetryOn.ServerErrors, RetryOn.ClientErrors, RetryOn.Timeout, RetryOn.Network], "A class of failures."),
+                        Integer(400, 599, "One HTTP status."),
+                        Pattern("^[45][0-9][0-9]$", "One HTTP status, as text.")),
+                },
+            },
             _ => new JsonObject { ["type"] = "boolean", ["description"] = "Randomise waits a little." },
         });
         var withField = new Dictionary<string, Func<string, JsonNode>>(StringComparer.Ordinal)
@@ -147,7 +159,7 @@ public static class WorkflowSchema
             "type" => Enum([.. StepTypes.All], "The step type."),
             "description" => String("Free text."),
             "needs" or "then" or "else" => ids.DeepClone(),
-            "timeout" => Described(duration, "Per attempt; for approval, how long to wait for a decision."),
+            "timeout" => Described(duration, "Per attempt; for approval and callback, how long to wait for the decision or the call."),
             "retry" => retry.DeepClone(),
             "continueOnError" => new JsonObject { ["type"] = "boolean", ["description"] = "A failure does not fail the run." },
             "if" => String("condition: a JavaScript expression."),

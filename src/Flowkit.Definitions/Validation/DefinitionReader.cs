@@ -14,7 +14,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
 {
     internal static readonly string[] TopLevelKeys = ["name", "description", "triggers", "timeout", "concurrency", "steps"];
     internal static readonly string[] CommonStepKeys = ["id", "type", "description", "needs", "timeout", "retry", "continueOnError"];
-    internal static readonly string[] RetryKeys = ["attempts", "backoff", "delay", "maxDelay", "jitter"];
+    internal static readonly string[] RetryKeys = ["attempts", "backoff", "delay", "maxDelay", "jitter", "on"];
     internal static readonly string[] HttpWithKeys = ["method", "url", "headers", "body", "expectedStatuses"];
     internal static readonly string[] NotifyWithKeys = ["url", "text"];
     internal static readonly string[] ScriptWithKeys = ["code"];
@@ -38,6 +38,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         [StepTypes.Delay] = ["for", "until"],
         [StepTypes.Notify] = ["with"],
         [StepTypes.Script] = ["with"],
+        [StepTypes.Callback] = [],
     };
 
     internal static readonly Bounds StepTimeout = new(TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
@@ -604,7 +605,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
 
         if (settings.TryGetValue("retry", out var retry))
         {
-            step.Retry = ReadRetry(retry) ?? RetryPolicy.None;
+            step.Retry = ReadRetry(retry, step) ?? RetryPolicy.None;
         }
 
         if (settings.TryGetValue("continueOnError", out var continueOnError))
@@ -641,6 +642,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
                 break;
             case StepTypes.Script:
                 ReadScript(step, settings);
+                break;
+            case StepTypes.Callback:
+                ReadCallback(step, settings);
                 break;
         }
     }
@@ -886,6 +890,15 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         step.With = with.Element;
     }
 
+    private void ReadCallback(StepDraft step, Dictionary<string, Value> settings)
+    {
+        // One URL, one call: another attempt would wait on a URL that has been used or has expired.
+        if (step.Retry.Attempts > 1 && settings.TryGetValue("retry", out var retry))
+        {
+            Error(retry.Path, $"Callback {step.Name} cannot retry: its URL takes one call. Remove 'retry' (its 'timeout' says how long it waits).");
+        }
+    }
+
     private bool RequireWith(StepDraft step, Dictionary<string, Value> settings, string help, out Value with)
     {
         if (!settings.TryGetValue("with", out with))
@@ -916,7 +929,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         }
     }
 
-    private RetryPolicy? ReadRetry(Value retry)
+    private RetryPolicy? ReadRetry(Value retry, StepDraft step)
     {
         if (!ExpectObject(retry, "'retry'", "like retry: { attempts: 3, backoff: exponential, delay: 2s }"))
         {
@@ -978,7 +991,58 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             }
         }
 
-        return new RetryPolicy(attempts, backoff, delay, maxDelay, jitter);
+        IReadOnlyList<string>? on = null;
+        if (settings.TryGetValue("on", out var onValue))
+        {
+            on = ReadRetryOn(onValue, step);
+        }
+
+        return new RetryPolicy(attempts, backoff, delay, maxDelay, jitter) { On = on };
+    }
+
+    /// <summary><c>retry.on</c> (http steps): which failures are retried, like [5xx, 429, timeout, network].</summary>
+    private List<string>? ReadRetryOn(Value on, StepDraft step)
+    {
+        const string Example = "like on: [5xx, 429, timeout, network]";
+        if (step.Type is { } type && type != StepTypes.Http)
+        {
+            Error(on.Path, $"'retry.on' says which failures of an http step are retried; step {step.Name} is a {type} step, whose failures are retried as far as its attempts go. Remove 'on'.");
+            return null;
+        }
+
+        if (on.Element.ValueKind != JsonValueKind.Array)
+        {
+            Error(on.Path, $"'retry.on' must be a list of failures to retry, {Example}, but it is {Describe(on.Element)}.");
+            return null;
+        }
+
+        var classes = new List<string>();
+        var index = 0;
+        foreach (var item in on.Element.EnumerateArray())
+        {
+            var path = JsonPath.Item(on.Path, index++);
+            var text = item.ValueKind switch
+            {
+                JsonValueKind.String => item.GetString()!,
+                JsonValueKind.Number => item.GetRawText(),
+                _ => null,
+            };
+            if (text is null || !RetryOn.IsClass(text))
+            {
+                Error(path, $"'{(text ?? Describe(item))}' is not a failure 'retry.on' knows. Use 5xx or 4xx (any status of that hundred), one status from 400 to 599 (like 429), timeout or network; {Example}.");
+                continue;
+            }
+
+            if (classes.Contains(text, StringComparer.Ordinal))
+            {
+                Error(path, $"'retry.on' lists '{text}' twice.");
+                continue;
+            }
+
+            classes.Add(text);
+        }
+
+        return classes;
     }
 
     private List<StepReference>? ReadIdList(Value value, string what)
@@ -1079,6 +1143,12 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         {
             _problems.CountReference(path);
             step.Reads.Add(new StepReference(id, path));
+        }
+
+        foreach (var id in code.CallbackReferences)
+        {
+            _problems.CountReference(path);
+            step.CallbackReads.Add(new StepReference(id, path));
         }
     }
 

@@ -142,7 +142,8 @@ internal sealed class DependencyGraph
 
                     if (branches[step.Index]?.Any(b => b.From == from) == true)
                     {
-                        Error(need.Path, $"Step {step.Name} is on a branch of condition '{need.Id}' and also needs '{need.Id}' directly, so it would run on both branches. Remove '{need.Id}' from its needs.");
+                        // On a branch of this condition and naming it in needs too: both say "after the condition, on
+                        // this branch" (issue #12). The branch edge stands for both; a plain edge would run it on either.
                         continue;
                     }
 
@@ -434,6 +435,7 @@ internal sealed class DependencyGraph
 
     private void CheckReads()
     {
+        CheckCallbackReads();
         if (!_steps.Any(s => s.Reads.Count > 0))
         {
             return;
@@ -468,6 +470,25 @@ internal sealed class DependencyGraph
             }
 
             _references[step.Index].AddRange(references);
+        }
+    }
+
+    /// <summary><c>steps.x.callbackUrl</c> needs no ordering (the URL exists from the run's start), only a callback step x.</summary>
+    private void CheckCallbackReads()
+    {
+        foreach (var step in _steps)
+        {
+            foreach (var read in step.CallbackReads)
+            {
+                if (!_byId.TryGetValue(read.Id, out var target))
+                {
+                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}.callbackUrl, but there is no step with that id.{_problems.DidYouMean(read.Id, _byId.Keys)}");
+                }
+                else if (_steps[target].Type is { } type && type != StepTypes.Callback)
+                {
+                    Error(read.Path, $"Step {step.Name} reads steps.{read.Id}.callbackUrl, but '{read.Id}' is a {type} step; only callback steps have a callbackUrl.");
+                }
+            }
         }
     }
 

@@ -27,6 +27,9 @@ internal sealed class StepDraft(int index)
     /// <summary>Steps whose output the step's expressions read.</summary>
     public List<StepReference> Reads { get; } = [];
 
+    /// <summary>Callback steps whose URL the step's expressions read (<c>steps.&lt;id&gt;.callbackUrl</c>).</summary>
+    public List<StepReference> CallbackReads { get; } = [];
+
     public string? Description { get; set; }
 
     public string? If { get; set; }

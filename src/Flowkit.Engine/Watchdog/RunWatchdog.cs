@@ -226,7 +226,9 @@ internal sealed partial class RunWatchdog(
               AND (s.status = 'retrying'
                    OR (s.status = 'running' AND s.deadline_at < {now})
                    OR (s.status = 'waiting' AND r.current_state <> 'Paused' AND (s.deadline_at IS NULL OR s.deadline_at <= {now}) AND NOT EXISTS (
-                       SELECT 1 FROM approvals a WHERE a.run_id = s.run_id AND a.step_id = s.step_id AND a.attempt = s.attempt)))
+                       SELECT 1 FROM approvals a WHERE a.run_id = s.run_id AND a.step_id = s.step_id AND a.attempt = s.attempt)
+                       -- A callback step waits for a call, not a delay timer (issue #12).
+                       AND NOT EXISTS (SELECT 1 FROM run_callbacks c WHERE c.run_id = s.run_id AND c.step_id = s.step_id)))
               AND NOT EXISTS (
                   SELECT 1 FROM outbox o
                   WHERE o.run_id = s.run_id AND o.poisoned_at IS NULL

@@ -32,6 +32,13 @@ public sealed class StepFailedException : Exception
         Code = code;
     }
 
+    /// <summary>A failed HTTP answer: its status travels with the error, so <c>retry.on</c> rules can name it.</summary>
+    public StepFailedException(string message, bool retryable, string code, int status)
+        : this(message, retryable, code)
+    {
+        Status = status;
+    }
+
     public StepFailedException()
     {
         Code = "failed";
@@ -52,4 +59,7 @@ public sealed class StepFailedException : Exception
     public bool Retryable { get; }
 
     public string Code { get; }
+
+    /// <summary>The HTTP status of a failed answer (code <c>http_status</c>); null otherwise.</summary>
+    public int? Status { get; }
 }

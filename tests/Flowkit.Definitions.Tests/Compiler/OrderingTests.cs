@@ -78,6 +78,37 @@ public sealed class OrderingTests
     }
 
     [Fact]
+    public void Compile_BranchStepThatAlsoNeedsItsCondition_MeansTheSameAsTheBranchAlone()
+    {
+        // Issue #12: naming the condition in needs as well as listing the step in then is accepted, not refused.
+        var both = Plan(Workflow("""
+              - { id: c, type: condition, if: "true", then: [t] }
+              - { id: t, type: transform, with: {}, needs: [c] }
+            """));
+        var branchOnly = Plan(Workflow("""
+              - { id: c, type: condition, if: "true", then: [t] }
+              - { id: t, type: transform, with: {} }
+            """));
+
+        NeedsOf(both, "t").Should().Equal("c:true");
+        NeedsOf(both, "t").Should().Equal(NeedsOf(branchOnly, "t"));
+        both["c"].Dependents.Should().Equal("t");
+    }
+
+    [Fact]
+    public void Compile_CallbackUrlReadBeforeTheCallbackStep_NeedsNoOrdering()
+    {
+        // Issue #12: a callback's URL exists from the run's start, so a step before it (or beside it) may send it out.
+        var plan = Plan(Workflow("""
+              - { id: tell, type: transform, with: { url: "{{ steps.wait.callbackUrl }}" } }
+              - { id: wait, type: callback, timeout: 1h }
+            """));
+
+        plan["tell"].References.Should().BeEmpty();
+        plan.CallbackSteps.Should().Equal("wait");
+    }
+
+    [Fact]
     public void Compile_StepsWithoutNeeds_RunInDocumentOrder()
     {
         var plan = Plan(Workflow("""

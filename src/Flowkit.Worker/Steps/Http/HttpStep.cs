@@ -37,7 +37,8 @@ internal sealed class HttpStep(ExpressionEngine expressions, OutboundHttp http, 
             throw new StepFailedException(
                 $"{response.Description} answered {response.Status} {response.Reason}{(excerpt.Length > 0 ? $": {excerpt}" : string.Empty)}.{hint}",
                 response.IsRetryableStatus,
-                "http_status");
+                "http_status",
+                response.Status);
         }
 
         var headers = new JsonObject();
