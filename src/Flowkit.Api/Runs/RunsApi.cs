@@ -292,7 +292,7 @@ public sealed record RunResponse(
     internal static RunResponse From(RunState run, IReadOnlyList<StepResponse> steps, int stepCount, string? stepsNextCursor) =>
         new(run.CorrelationId, run.Workflow, run.Version, run.CurrentState.ToLowerInvariant(),
             JsonSerializer.Deserialize<JsonElement>(run.Input), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt,
-            steps, stepCount, stepsNextCursor, run.PausedAt, run.RerunOf, run.RerunFrom);
+            steps, stepCount, stepsNextCursor, run.CurrentState == "Paused" ? run.PausedAt : null, run.RerunOf, run.RerunFrom);
 }
 
 public sealed record StepResponse(
