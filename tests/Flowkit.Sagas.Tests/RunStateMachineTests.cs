@@ -37,6 +37,10 @@ public sealed class RunStateMachineTests : IAsyncDisposable
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<RunStateMachine, RunState>().InMemoryRepository())
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();
+        // The harness's own waits (6 s of inactivity by default) bound only a failing test; a loaded CI machine has
+        // taken 4 s to hand one message to the saga, so they are long here.
+        _harness.TestInactivityTimeout = TimeSpan.FromSeconds(30);
+        _harness.TestTimeout = TimeSpan.FromMinutes(2);
         await _harness.Start();
         _saga = _harness.GetSagaStateMachineHarness<RunStateMachine, RunState>();
 
