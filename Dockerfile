@@ -32,6 +32,7 @@ COPY src/Flowkit.Persistence/Flowkit.Persistence.csproj src/Flowkit.Persistence/
 COPY src/Flowkit.Api/Flowkit.Api.csproj src/Flowkit.Api/
 COPY src/Flowkit.Engine/Flowkit.Engine.csproj src/Flowkit.Engine/
 COPY src/Flowkit.Worker/Flowkit.Worker.csproj src/Flowkit.Worker/
+COPY src/Flowkit.Hub/Flowkit.Hub.csproj src/Flowkit.Hub/
 COPY src/Flowkit.Host/Flowkit.Host.csproj src/Flowkit.Host/
 RUN dotnet restore src/Flowkit.Host/Flowkit.Host.csproj
 COPY contracts/ contracts/

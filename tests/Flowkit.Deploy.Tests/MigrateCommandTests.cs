@@ -101,7 +101,27 @@ public sealed class MigrateCommandTests
             return new Database(server, name);
         }
 
-        public async ValueTask DisposeAsync() => await ExecuteAsync(_server, $"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+        /// <summary>
+        /// Drops the database. An autovacuum worker (a superuser's backend) may be on it just after the migrations, and
+        /// FORCE may not end that one (42501): the drop is tried again until the worker has gone.
+        /// </summary>
+        public async ValueTask DisposeAsync() =>
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        await ExecuteAsync(_server, $"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
+                        return "dropped";
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+                    {
+                        return ex.MessageText;
+                    }
+                },
+                outcome => outcome == "dropped",
+                TimeSpan.FromSeconds(30),
+                $"database {_name} to be dropped");
     }
 
     /// <summary>Runs the built host with <paramref name="arguments"/>; a process still running at the deadline is killed and reported.</summary>
