@@ -54,39 +54,51 @@ public sealed class ApiContractTests(FlowkitFixture flowkit)
         var paths = document.GetProperty("paths");
         var endpoints = flowkit.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal))
-            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Select(m => (Method: m, Path: OpenApiPath(e.RoutePattern.RawText!))))
+            .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Select(m => (
+                Method: m,
+                Path: OpenApiPath(e.RoutePattern.RawText!),
+                TakesBody: e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null)))
             .ToArray();
 
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString().Should().Be("bearer");
         endpoints.Should().HaveCountGreaterThanOrEqualTo(16);
-        foreach (var (method, path) in endpoints)
+        foreach (var (method, path, takesBody) in endpoints)
         {
-            paths.TryGetProperty(path, out var item).Should().BeTrue($"{path} is in the document");
-            item.TryGetProperty(method.ToLowerInvariant(), out var operation).Should().BeTrue($"{method} {path} is in the document");
-            operation.GetProperty("security")[0].TryGetProperty("ApiKey", out _).Should().BeTrue($"{method} {path} names the bearer scheme");
-            var responses = operation.GetProperty("responses");
-            responses.TryGetProperty("401", out _).Should().BeTrue($"{method} {path} documents 401");
-            responses.TryGetProperty("400", out var badRequest).Should().BeTrue($"{method} {path} documents 400");
-            badRequest.GetProperty("content").TryGetProperty("application/problem+json", out _).Should().BeTrue($"{method} {path}: errors are problem details");
-            // A path naming an existing resource documents 404; a PUT that creates or replaces it (secrets, subscriptions) does not.
-            var upsert = method == "PUT" && (path.StartsWith("/api/v1/secrets/", StringComparison.Ordinal) || path.StartsWith("/api/v1/subscriptions/", StringComparison.Ordinal));
-            if (path.Contains('{', StringComparison.Ordinal) && !upsert)
+            // A missing part names the operation, not only the key.
+            try
             {
-                responses.TryGetProperty("404", out _).Should().BeTrue($"{method} {path} names a resource, so documents 404");
-            }
+                paths.TryGetProperty(path, out var item).Should().BeTrue($"{path} is in the document");
+                item.TryGetProperty(method.ToLowerInvariant(), out var operation).Should().BeTrue($"{method} {path} is in the document");
+                operation.GetProperty("security")[0].TryGetProperty("ApiKey", out _).Should().BeTrue($"{method} {path} names the bearer scheme");
+                var responses = operation.GetProperty("responses");
+                responses.TryGetProperty("401", out _).Should().BeTrue($"{method} {path} documents 401");
+                responses.TryGetProperty("400", out var badRequest).Should().BeTrue($"{method} {path} documents 400");
+                badRequest.GetProperty("content").TryGetProperty("application/problem+json", out _).Should().BeTrue($"{method} {path}: errors are problem details");
+                // A path naming an existing resource documents 404; a PUT that creates or replaces it (secrets, subscriptions) does not.
+                var upsert = method == "PUT" && (path.StartsWith("/api/v1/secrets/", StringComparison.Ordinal) || path.StartsWith("/api/v1/subscriptions/", StringComparison.Ordinal));
+                if (path.Contains('{', StringComparison.Ordinal) && !upsert)
+                {
+                    responses.TryGetProperty("404", out _).Should().BeTrue($"{method} {path} names a resource, so documents 404");
+                }
 
-            var success = responses.EnumerateObject().Single(r => r.Name.StartsWith('2'));
-            if (success.Name != "204")
-            {
-                // The live run stream answers Server-Sent Events whose data is the event schema (issue #11).
-                var media = path.EndsWith("/events/stream", StringComparison.Ordinal) ? "text/event-stream" : "application/json";
-                success.Value.GetProperty("content").GetProperty(media).GetProperty("schema").ValueKind
-                    .Should().Be(JsonValueKind.Object, $"{method} {path} has a response schema");
-            }
+                var success = responses.EnumerateObject().Single(r => r.Name.StartsWith('2'));
+                if (success.Name != "204")
+                {
+                    // The live run stream answers Server-Sent Events whose data is the event schema (issue #11).
+                    var media = path.EndsWith("/events/stream", StringComparison.Ordinal) ? "text/event-stream" : "application/json";
+                    success.Value.GetProperty("content").GetProperty(media).GetProperty("schema").ValueKind
+                        .Should().Be(JsonValueKind.Object, $"{method} {path} has a response schema");
+                }
 
-            if (method is "POST" or "PUT")
+                // An action that takes no body (resume) documents none; every other POST and PUT documents its request.
+                if (method is "POST" or "PUT" && takesBody)
+                {
+                    operation.GetProperty("requestBody").GetProperty("content").EnumerateObject().Should().NotBeEmpty($"{method} {path} has a request schema");
+                }
+            }
+            catch (KeyNotFoundException ex)
             {
-                operation.GetProperty("requestBody").GetProperty("content").EnumerateObject().Should().NotBeEmpty($"{method} {path} has a request schema");
+                throw new InvalidOperationException($"{method} {path}: a part of its OpenAPI entry is missing ({ex.Message})", ex);
             }
         }
 

@@ -130,6 +130,12 @@ public sealed class AsyncApiTests
             return "string";
         }
 
+        if (type == typeof(TimeSpan))
+        {
+            // System.Text.Json writes a TimeSpan as [d.]hh:mm:ss[.fffffff], not as an ISO 8601 duration.
+            return "string:time-span";
+        }
+
         if (type == typeof(int))
         {
             return "integer";

@@ -81,8 +81,13 @@ public sealed class ProcessTests(ApiOnlyFixture flowkit)
                 with: { ok: true }
             """);
 
-        // Only an engine: the ExecuteStep messages wait in their queue and nobody ever answers.
-        using var engine = flowkit.StartProcess("engine");
+        // Only an engine: the ExecuteStep messages wait in their queue and nobody ever answers. One sending per attempt
+        // with a short delivery window, so that silence counts as the attempt timing out at once (docs/reliability.md).
+        using var engine = flowkit.StartProcess("engine", new Dictionary<string, string?>
+        {
+            ["Flowkit:Engine:MaxDeliveries"] = "1",
+            ["Flowkit:Engine:DeliveryWindow"] = "00:00:01",
+        });
         var runId = await Client.StartRunAsync(name);
         var run = await Client.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(60));
 

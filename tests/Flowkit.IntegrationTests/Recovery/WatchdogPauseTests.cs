@@ -50,6 +50,8 @@ public sealed class WatchdogPauseTests
         var controlRun = await Client.StartRunAsync(control);
         await Client.WaitForStepAsync(controlRun, "call", "retrying");
         await ExecuteAsync($"DELETE FROM outbox WHERE run_id = '{controlRun}' AND message_type = 'Flowkit.Contracts.StepRetryDue'");
+        // The row keeps the retry's time (its backoff's end), and a lost timer is re-sent for that time: bring it now.
+        await ExecuteAsync($"UPDATE run_steps SET deadline_at = now() - interval '1 second' WHERE run_id = '{controlRun}' AND step_id = 'call'");
         (await Client.WaitForRunEndAsync(controlRun)).Status().Should().Be("succeeded");
 
         var stillPaused = await Client.GetRunAsync(runId);
