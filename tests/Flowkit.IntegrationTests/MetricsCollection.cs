@@ -9,7 +9,9 @@ namespace Flowkit.IntegrationTests;
 /// </summary>
 public sealed class MetricsFixture : FlowkitFixture;
 
-[CollectionDefinition(Name)]
+// Alone, after the parallel collections: every host in this process has meters of the same names, and a scrape
+// while other collections start and stop hosts was seen to lose this host's counts (1 run in 3 on CI).
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MetricsCollection : ICollectionFixture<MetricsFixture>
 {
     public const string Name = "metrics";
