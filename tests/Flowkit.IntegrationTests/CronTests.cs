@@ -60,6 +60,83 @@ public sealed class CronTests(FlowkitFixture flowkit)
         (await flowkit.ScalarAsync<long>("SELECT count(*) FROM run_requests WHERE scope = @s", ("s", $"cron:{workflowId}:0"))).Should().Be(fires.Count);
     }
 
+    [Fact]
+    public async Task Cron_MissedFiresWhileNoSchedulerRan_EachMisfirePolicyStartsWhatItSays()
+    {
+        // A daily trigger whose next fire is about 12 hours away, so no regular fire can land inside this test; its
+        // next_fire_time is then moved 4 days back, as if no scheduler node had run for those days (fires due 4, 3, 2
+        // and 1 day ago were missed). With a 1 s misfire threshold the scheduler's misfire handler finds it at once.
+        var hour = (DateTimeOffset.UtcNow.Hour + 12) % 24;
+        var policies = new (string Misfire, string Name, int Runs)[]
+        {
+            ("misfire: fireOnce", Api.UniqueName("mf-once"), 1),
+            ("misfire: skip", Api.UniqueName("mf-skip"), 0),
+            ("misfire: fireAll, misfireLimit: 2", Api.UniqueName("mf-all"), 2),
+        };
+        foreach (var (misfire, name, _) in policies)
+        {
+            await flowkit.Client.CreateWorkflowAsync($$$"""
+                name: {{{name}}}
+                triggers:
+                  - cron: { expression: "0 0 {{{hour}}} * * ?", {{{misfire}}} }
+                steps:
+                  - id: note
+                    type: transform
+                    with: { at: "{{ input.scheduledAt }}" }
+                """);
+        }
+
+        var settings = new Dictionary<string, string?>(FastScheduler) { ["Flowkit:Scheduler:MisfireThreshold"] = "00:00:01" };
+        using var scheduler = flowkit.StartProcess("scheduler", settings);
+        var triggers = new List<(string Name, int Runs, string Pattern)>();
+        foreach (var (_, name, runs) in policies)
+        {
+            var id = await flowkit.ScalarAsync<Guid>("SELECT id FROM workflows WHERE name = @n", ("n", name));
+            triggers.Add((name, runs, $"{id:N}.%"));
+        }
+
+        foreach (var (_, _, pattern) in triggers)
+        {
+            await Eventually.UntilAsync(
+                () => flowkit.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = 'flowkit-cron' AND trigger_name LIKE @p", ("p", pattern)),
+                count => count == 1,
+                TimeSpan.FromSeconds(60),
+                $"the reconciler to create trigger {pattern}; scheduler output:{Environment.NewLine}{scheduler.Output}");
+        }
+
+        // Quartz keeps times as UTC ticks; the fire times after the moved one are computed from it, not from start_time.
+        var fourDays = TimeSpan.FromDays(4).Ticks;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (_, _, pattern) in triggers)
+        {
+            var next = new DateTimeOffset(await flowkit.ScalarAsync<long>(
+                "UPDATE qrtz_triggers SET next_fire_time = next_fire_time - @d, start_time = start_time - @d - @d WHERE trigger_group = 'flowkit-cron' AND trigger_name LIKE @p AND trigger_state = 'WAITING' RETURNING next_fire_time + @d",
+                ("d", fourDays), ("p", pattern)), TimeSpan.Zero);
+            next.Should().BeAfter(now).And.BeBefore(now.AddHours(25), "the trigger's next regular fire is the one at {0}:00 UTC", hour);
+        }
+
+        foreach (var (name, runs, pattern) in triggers)
+        {
+            // The misfire is handled once next_fire_time is back in the future; then no fire is in flight any more.
+            await Eventually.UntilAsync(
+                () => flowkit.ScalarAsync<long>(
+                    "SELECT count(*) FROM qrtz_triggers t WHERE t.trigger_name LIKE @p AND t.next_fire_time > @now AND NOT EXISTS (SELECT 1 FROM qrtz_fired_triggers f WHERE f.trigger_name = t.trigger_name)",
+                    ("p", pattern), ("now", DateTimeOffset.UtcNow.Ticks)),
+                count => count == 1,
+                TimeSpan.FromSeconds(60),
+                $"the misfire of {name} to be handled; scheduler output:{Environment.NewLine}{scheduler.Output}");
+            await Eventually.UntilAsync(() => flowkit.CountRunsAsync(name), count => count == runs, TimeSpan.FromSeconds(30), $"{runs} run(s) of {name}");
+        }
+
+        var all = await ReadFiresAsync(triggers[2].Name);
+        var today = DateTime.UtcNow.Date.AddHours(hour);
+        var regular = today > DateTime.UtcNow ? today : today.AddDays(1);
+        all.Select(f => f.ScheduledAt.UtcDateTime).Order().Should().Equal(
+            [regular.AddDays(-2), regular.AddDays(-1)], "fireAll with misfireLimit 2 runs the latest two of the four missed fires");
+        (await flowkit.CountRunsAsync(triggers[1].Name)).Should().Be(0, "skip starts nothing for missed fires");
+        (await flowkit.CountRunsAsync(triggers[0].Name)).Should().Be(1, "fireOnce starts one catch-up run");
+    }
+
     [Theory]
     // Dates after any test run (a new trigger starts now); 2030-01-06 is a Sunday.
     [InlineData("0 0 9 ? * MON-FRI", "Asia/Seoul", "2030-01-06T12:00:00Z", "2030-01-07T00:00:00Z")]
