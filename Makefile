@@ -10,7 +10,7 @@ DOTNET_FLAGS := --nologo
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help services-up services-down services-status observability-tools k8s-tools console browser build test test-unit test-integration chaos scale compose-up run run-debug bench bench-ingress clean
+.PHONY: help services-up services-down services-status observability-tools k8s-tools console browser build test test-unit test-integration chaos scale compose-up run run-debug bench bench-peers bench-ingress clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -77,6 +77,10 @@ run-debug: services-up console ## The same with a Debug build under dotnet run, 
 bench: services-up ## Engine benchmark beside this machine's ceilings (figures go to docs/benchmarks.md)
 	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet
 	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll $(BENCH_ARGS)
+
+bench-peers: services-up ## Linear-10 on Flowkit and on Hangfire (Hangfire.PostgreSql) on the same PostgreSQL, one run; see docs/benchmarks.md
+	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet
+	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll --peers $(BENCH_ARGS)
 
 bench-ingress: services-up ## Webhooks accepted/s at 64 connections (wrk) beside bare Kestrel; see docs/ingress.md
 	@bash bench/ingress.sh

@@ -34,16 +34,7 @@ internal static class EngineBenchmark
 
             var client = fixture.Client;
             var name = "bench-linear";
-            var yaml = new StringBuilder($"name: {name}\nsteps:\n");
-            for (var i = 1; i <= Steps; i++)
-            {
-                yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: s{i}, type: transform, with: {{ i: {i} }} }}\n");
-            }
-
-            using (var create = await client.PostAsync("/api/v1/workflows", new StringContent(yaml.ToString(), Encoding.UTF8, "application/yaml")))
-            {
-                create.EnsureSuccessStatusCode();
-            }
+            await CreateLinearAsync(client, name, Steps);
 
             // Warm up: JIT, pools, plan cache.
             await LoneRunAsync(fixture, client, name);
@@ -72,7 +63,20 @@ internal static class EngineBenchmark
         return 0;
     }
 
-    private static async Task<(TimeSpan Elapsed, Guid[] Ids)> LoadAsync(FlowkitFixture fixture, HttpClient client, string name, int runs)
+    /// <summary>Saves a linear flow of <paramref name="steps"/> <c>transform</c> steps.</summary>
+    internal static async Task CreateLinearAsync(HttpClient client, string name, int steps)
+    {
+        var yaml = new StringBuilder($"name: {name}\nsteps:\n");
+        for (var i = 1; i <= steps; i++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: s{i}, type: transform, with: {{ i: {i} }} }}\n");
+        }
+
+        using var create = await client.PostAsync("/api/v1/workflows", new StringContent(yaml.ToString(), Encoding.UTF8, "application/yaml"));
+        create.EnsureSuccessStatusCode();
+    }
+
+    internal static async Task<(TimeSpan Elapsed, Guid[] Ids)> LoadAsync(FlowkitFixture fixture, HttpClient client, string name, int runs)
     {
         var ids = new Guid[runs];
         await Parallel.ForAsync(0, runs, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
@@ -111,7 +115,7 @@ internal static class EngineBenchmark
         return (TimeSpan.FromSeconds(seconds), ids);
     }
 
-    private static async Task<List<double>> StepToStepLatenciesAsync(string connectionString, Guid[] ids)
+    internal static async Task<List<double>> StepToStepLatenciesAsync(string connectionString, Guid[] ids)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -134,7 +138,7 @@ internal static class EngineBenchmark
         return values;
     }
 
-    private static async Task<double> LoneRunAsync(FlowkitFixture fixture, HttpClient client, string name)
+    internal static async Task<double> LoneRunAsync(FlowkitFixture fixture, HttpClient client, string name)
     {
         using var response = await client.PostAsJsonAsync($"/api/v1/workflows/{name}/runs", new { input = new { lone = true } });
         response.EnsureSuccessStatusCode();
@@ -238,7 +242,7 @@ internal static class EngineBenchmark
         }
     }
 
-    private static int ArgInt(string[] args, string name, int fallback)
+    internal static int ArgInt(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : fallback;
