@@ -81,6 +81,22 @@ public sealed class ChaosCluster : IAsyncLifetime
     /// <summary>SIGKILLs worker <paramref name="index"/> and starts a new worker process in its place.</summary>
     public void KillAndRestartWorker(int index) => _workers[index] = KillAndRestart(_workers[index], "worker");
 
+    /// <summary>
+    /// SIGKILLs the <paramref name="nth"/> worker that is running now (counting from 0 in start order, wrapping) and
+    /// starts a new one in its place. A scenario after the scale-out test finds the suite's first workers stopped and
+    /// others in later slots: this kills a live process whatever ran before.
+    /// </summary>
+    public void KillAndRestartRunningWorker(int nth)
+    {
+        var running = _workers.Select((w, i) => (w, i)).Where(x => x.w is { HasExited: false }).Select(x => x.i).ToArray();
+        if (running.Length == 0)
+        {
+            throw new InvalidOperationException("No worker process is running to kill.");
+        }
+
+        KillAndRestartWorker(running[nth % running.Length]);
+    }
+
     /// <summary>Worker processes running now.</summary>
     public int Workers => _workers.Count(w => w is { HasExited: false });
 

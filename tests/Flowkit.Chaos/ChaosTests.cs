@@ -19,16 +19,19 @@ public sealed class ChaosTests(ChaosCluster cluster)
     public Task Workers_KilledMidStep_EveryRunEndsAsWithoutTheFault() =>
         RunAsync("worker SIGKILL mid-step", "a worker killed while a step runs at the target, four times (each worker twice, one at a time), and restarted", async load =>
         {
+            var killsBefore = cluster.Kills;
             for (var i = 0; i < 4; i++)
             {
                 await Eventually.UntilAsync(() => Task.FromResult(load.Target.InFlight), n => n > 0, TimeSpan.FromMinutes(1), "a step running at the target");
-                cluster.KillAndRestartWorker(i % 2);
+                cluster.KillAndRestartRunningWorker(i % 2);
                 await load.AcceptedMoreAsync(6, TimeSpan.FromMinutes(2));
 
                 // One worker dies at a time: the other takes over its steps. (With none alive, a step waits in its
                 // queue, and one that waits longer than its timeout fails by it: that is the timeout's job.)
                 await cluster.WaitForWorkersAsync(2, TimeSpan.FromMinutes(3));
             }
+
+            (cluster.Kills - killsBefore).Should().Be(4, "four live worker processes were killed, whichever scenario ran before");
         });
 
     [Fact]
