@@ -1,7 +1,8 @@
+using Flowkit.Api.Audit;
 using Flowkit.Api.Auth;
+using Flowkit.Api.Ingress;
 using Flowkit.Api.OpenApi;
 using Flowkit.Api.Problems;
-using Flowkit.Api.Ingress;
 using Flowkit.Api.Runs;
 using Flowkit.Api.Runs.Stream;
 using Flowkit.Api.Secrets;
@@ -30,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi("v1", o => o.AddFlowkitTransformers());
         services.AddFlowkitApiAuthentication();
+        services.AddScoped<Flowkit.Api.Audit.AuditLog>();
         services.AddOptions<ExpressionOptions>().BindConfiguration(ExpressionOptions.Section);
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
@@ -66,6 +68,7 @@ public static class ApiServiceCollectionExtensions
         api.MapKeysApi();
         api.MapSecretsApi();
         api.MapSubscriptionsApi();
+        api.MapAuditApi();
 
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();

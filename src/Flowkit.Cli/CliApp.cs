@@ -19,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(ControlCommands.Approve(globals));
         root.Subcommands.Add(ControlCommands.Cancel(globals));
         root.Subcommands.Add(ExportCommand.Create(globals));
+        root.Subcommands.Add(KeysCommand.Create(globals));
         return root;
     }
 }

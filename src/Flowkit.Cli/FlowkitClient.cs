@@ -24,6 +24,9 @@ internal sealed class FlowkitClient : IDisposable
     public Task<(int Status, JsonElement Body)> SendDefinitionAsync(HttpMethod method, string path, string text, bool json, CancellationToken cancellationToken) =>
         SendAsync(method, path, new StringContent(text, Encoding.UTF8, json ? "application/json" : "application/yaml"), cancellationToken, allow: [404, 409]);
 
+    public Task<(int Status, JsonElement Body)> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, path, null, cancellationToken);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<(int Status, JsonElement Body)> SendAsync(

@@ -42,6 +42,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
 
     public DbSet<ApiKeyRow> ApiKeys => Set<ApiKeyRow>();
 
+    public DbSet<Audit.AuditEntryRow> AuditLog => Set<Audit.AuditEntryRow>();
+
     public DbSet<SubscriptionRow> Subscriptions => Set<SubscriptionRow>();
 
     public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
@@ -197,6 +199,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         });
 
         modelBuilder.ApplyConfiguration(new ApiKeyRowConfiguration());
+        modelBuilder.ApplyConfiguration(new Audit.AuditEntryRowConfiguration());
         modelBuilder.ApplyConfiguration(new SubscriptionRowConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryRowConfiguration());
         modelBuilder.Entity<Callbacks.CallbackRow>(e =>

@@ -181,4 +181,26 @@ public sealed class CliTests(CliFixture cli) : IDisposable
         result.ExitCode.Should().Be(0, result.ToString());
         JsonDocument.Parse(result.Output).RootElement.ValueKind.Should().Be(JsonValueKind.Array);
     }
+
+    [Fact]
+    public async Task Keys_CreateListRotateRevoke_PrintsTheSecretOnceAndTheKeyStopsWorking()
+    {
+        var name = UniqueName("cli-key");
+
+        var created = await cli.RunAsync("keys", "create", name, "--role", "viewer");
+        var secret = created.Output.Trim();
+        var listed = await cli.RunAsync("keys");
+        var id = listed.Output.Split('\n').Single(l => l.Contains(name, StringComparison.Ordinal)).Split(' ')[0];
+        var rotated = await cli.RunAsync("keys", "rotate", id);
+        var revoked = await cli.RunAsync("keys", "revoke", id);
+        var afterRevoke = await cli.RunAsync(new Dictionary<string, string> { ["FLOWKIT_API_KEY"] = rotated.Output.Trim() }, "runs");
+
+        created.ExitCode.Should().Be(0, created.ToString());
+        secret.Should().StartWith("fk_");
+        listed.Output.Should().Contain("viewer").And.Contain(secret[..11]).And.NotContain(secret);
+        rotated.ExitCode.Should().Be(0, rotated.ToString());
+        rotated.Output.Trim().Should().StartWith("fk_").And.NotBe(secret);
+        revoked.Output.Should().Contain($"revoked key {id}");
+        afterRevoke.ExitCode.Should().NotBe(0, afterRevoke.ToString());
+    }
 }

@@ -29,7 +29,7 @@ internal static class ApiKeyDefaults
     public const string RoleClaim = "flowkit:role";
     public const string KeyIdClaim = "flowkit:key_id";
 
-    public const string AdminRole = "admin";
+    public const string AdminRole = ApiKeyRoles.Admin;
 
     /// <summary>The caller name of the configured bootstrap key.</summary>
     public const string BootstrapName = "bootstrap";
@@ -56,7 +56,8 @@ internal static class ApiKeyDefaults
         });
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().AddRequirements(PermissionRequirement.Instance));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, PermissionHandler>();
         return services;
     }
 }
@@ -72,6 +73,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     IOptions<AuthOptions> auth,
     FlowkitDbContext db,
+    TimeProvider time,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -91,10 +93,12 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var hash = ApiKeys.Hash(key);
+        var now = time.GetUtcNow();
+        // A rotated key's previous secret still authenticates during the rotation's grace period (docs/security.md).
         var caller = IsBootstrap(hash)
             ? new Caller(Workspaces.Default, ApiKeyDefaults.BootstrapName, ApiKeyDefaults.AdminRole, null)
             : await db.ApiKeys.AsNoTracking()
-                .Where(k => k.Hash == hash && k.RevokedAt == null)
+                .Where(k => (k.Hash == hash || (k.PreviousHash == hash && k.PreviousValidUntil > now)) && k.RevokedAt == null)
                 .Select(k => new Caller(k.Workspace, k.Name, k.Role, k.Id))
                 .SingleOrDefaultAsync(Context.RequestAborted);
         if (caller is null)
@@ -139,18 +143,23 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext
+        // Refused by PermissionHandler: say which permission the endpoint needs and which roles grant it.
+        var required = Context.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>();
+        var role = Context.User.FindFirst(ApiKeyDefaults.RoleClaim)?.Value ?? "none";
+        var problem = new ProblemDetails
         {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Type = ProblemTypes.Forbidden,
-                Title = "Forbidden.",
-                Status = StatusCodes.Status403Forbidden,
-                Detail = "This API key may not do that.",
-            },
-        });
+            Type = ProblemTypes.Forbidden,
+            Title = "Forbidden.",
+            Status = StatusCodes.Status403Forbidden,
+            Detail = required is null
+                ? "This endpoint declares no permission, so no key may call it (a server fault: see docs/security.md)."
+                : $"This needs permission '{required.Permission.Name()}', which role '{role}' does not have; roles that have it: "
+                    + $"{string.Join(", ", ApiKeyRoles.All.Where(r => ApiKeyRoles.Grants(r, required.Permission)))}.",
+        };
+        problem.Extensions["permission"] = required?.Permission.Name();
+        problem.Extensions["role"] = role;
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
     }
 
     private bool IsBootstrap(byte[] hash) =>

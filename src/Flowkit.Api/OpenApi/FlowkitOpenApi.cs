@@ -16,6 +16,9 @@ internal static class FlowkitOpenApi
     public const string SecuritySchemeId = "ApiKey";
     public const string DefinitionSchemaId = "WorkflowDefinition";
 
+    /// <summary>The operation extension naming the permission an operation needs.</summary>
+    public const string PermissionExtension = "x-flowkit-permission";
+
     public static OpenApiOptions AddFlowkitTransformers(this OpenApiOptions options)
     {
         options.AddDocumentTransformer((document, _, _) =>
@@ -48,6 +51,16 @@ internal static class FlowkitOpenApi
                 [
                     new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeId, context.Document)] = [] },
                 ];
+            }
+
+            // The permission the operation needs (docs/security.md): the permission test reads it from here for every
+            // operation, so an operation without one fails that test.
+            if (metadata.OfType<Auth.RequiredPermission>().LastOrDefault() is { } required)
+            {
+                operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+                operation.Extensions[PermissionExtension] = new JsonNodeExtension(JsonValue.Create(Auth.ApiKeyRoles.Name(required.Permission)));
+                var roles = string.Join(", ", Auth.ApiKeyRoles.All.Where(r => Auth.ApiKeyRoles.Grants(r, required.Permission)));
+                operation.Description = $"{operation.Description}{(string.IsNullOrEmpty(operation.Description) ? "" : " ")}Needs permission '{Auth.ApiKeyRoles.Name(required.Permission)}' (roles: {roles}); other keys get 403.";
             }
 
             if (metadata.OfType<DefinitionBody>().Any())

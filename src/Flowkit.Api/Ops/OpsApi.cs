@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flowkit.Api.Auth;
@@ -14,8 +13,8 @@ namespace Flowkit.Api.Ops;
 
 /// <summary>
 /// Operator endpoints (docs/operations.md): the dead letters (poison messages in the error queues) and their redrive.
-/// Only an admin key of workspace <c>default</c> (the operators' workspace, with the bootstrap key) may call them,
-/// because the queues serve every workspace.
+/// Only keys of workspace <c>default</c> (the operators' workspace, with the bootstrap key) whose role has permission
+/// <c>operate</c> may call them, because the queues serve every workspace.
 /// </summary>
 public static partial class OpsApi
 {
@@ -32,10 +31,13 @@ public static partial class OpsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/queues", QueuesAsync)
+            .RequirePermission(Permission.Operate)
             .WithSummary("Every queue of Flowkit's virtual host: what it is for, depth (ready and unacknowledged), consumers, publish and deliver rates, from the RabbitMQ management API.");
         group.MapGet("/dead-letters", ListAsync)
+            .RequirePermission(Permission.Operate)
             .WithSummary("Error queues that hold messages: count, and a sample of each with its reason (sample=N, default 10, max 50).");
         group.MapPost("/dead-letters/{queue}/redrive", RedriveAsync)
+            .RequirePermission(Permission.Operate)
             .WithSummary("Move the messages of {queue}_error back to {queue}, each once, with publisher confirms; optional body {max}.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -95,6 +97,8 @@ public static partial class OpsApi
         HttpContext context,
         RabbitMqManagement management,
         DeadLetterRedriver redriver,
+        Persistence.FlowkitDbContext db,
+        Audit.AuditLog audit,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -127,14 +131,19 @@ public static partial class OpsApi
         // Once messages move, finish the round even if the caller goes: each one is confirmed before it is acknowledged.
         var (redriven, remaining) = await redriver.RedriveAsync(target, body?.Max, CancellationToken.None);
         LogRedriven(loggers.CreateLogger("Flowkit.Api.Ops"), redriven, target, Workspaces.Caller(context), (int)remaining);
+        // The broker is no database: the messages have moved by now, so the entry follows the move (docs/security.md says so).
+        audit.Record(context, Audit.AuditActions.DeadLetterRedrive, $"queue/{target}", after: new { redriven, remaining });
+        await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.Ok(new RedriveResponse(target, redriven, (int)remaining));
     }
 
     private static ProblemHttpResult? Refuse(HttpContext context, RabbitMqManagement management)
     {
-        if (Workspaces.Of(context) != Workspaces.Default || context.User.FindFirstValue(ApiKeyDefaults.RoleClaim) != ApiKeyDefaults.AdminRole)
+        // The role's permission (operate) is checked by the API key policy; the queues serve every workspace, so only
+        // keys of the operators' workspace may see them.
+        if (Workspaces.Of(context) != Workspaces.Default)
         {
-            return Problems.Problems.Forbidden($"Operations serve every workspace: only an admin key of workspace '{Workspaces.Default}' may use them.");
+            return Problems.Problems.Forbidden($"Operations serve every workspace: only keys of workspace '{Workspaces.Default}' with permission 'operate' (admin, editor, operator) may use them.");
         }
 
         return management.IsConfigured

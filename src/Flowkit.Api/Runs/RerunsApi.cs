@@ -1,3 +1,5 @@
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Runs;
 using Microsoft.AspNetCore.Builder;
@@ -15,6 +17,7 @@ public static class RerunsApi
     public static IEndpointRouteBuilder MapRerunsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/runs/{id:guid}/rerun", RerunAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -23,6 +26,7 @@ public static class RerunsApi
             .WithSummary("Rerun an ended run as a new run linked to it: from fromStep (it and everything downstream run again; every other step reuses its recorded result) or, without fromStep, from the start with the same input.")
             .WithDescription("Same version by default; a newer version only when every step not downstream of fromStep is unchanged (else 409 naming the step). 409 when the run has not ended. Honours Idempotency-Key.");
         routes.MapPost("/api/v1/workflows/{name}/runs/rerun", RerunManyAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -32,7 +36,7 @@ public static class RerunsApi
     }
 
     internal static async Task<Results<Accepted<RerunResponse>, ProblemHttpResult>> RerunAsync(
-        Guid id, RerunRequest? body, HttpContext context, RunReruns reruns, IOptions<RunQuotaOptions> quotas, CancellationToken cancellationToken)
+        Guid id, RerunRequest? body, HttpContext context, RunReruns reruns, IOptions<RunQuotaOptions> quotas, AuditLog audit, CancellationToken cancellationToken)
     {
         if (body?.FromStep is { } from && string.IsNullOrWhiteSpace(from))
         {
@@ -46,7 +50,9 @@ public static class RerunsApi
         }
 
         var workspace = Workspaces.Of(context);
-        var outcome = await reruns.RerunAsync(id, workspace, body?.FromStep, body?.Version, key.Length == 0 ? null : key, cancellationToken);
+        var outcome = await reruns.RerunAsync(id, workspace, body?.FromStep, body?.Version, key.Length == 0 ? null : key,
+            (runId, version) => audit.Entry(context, AuditActions.RunRerun, $"run/{runId}", after: new { rerunOf = id, fromStep = body?.FromStep, version }),
+            cancellationToken);
         if (Refusal(outcome, context, quotas.Value, workspace) is { } refused)
         {
             return refused;
@@ -58,7 +64,7 @@ public static class RerunsApi
     }
 
     internal static async Task<Results<Ok<BulkRerunResponse>, ProblemHttpResult>> RerunManyAsync(
-        string name, BulkRerunRequest? body, HttpContext context, FlowkitDbContext db, RunReruns reruns, CancellationToken cancellationToken)
+        string name, BulkRerunRequest? body, HttpContext context, FlowkitDbContext db, RunReruns reruns, AuditLog audit, CancellationToken cancellationToken)
     {
         var state = body?.Status?.ToLowerInvariant() switch
         {
@@ -89,7 +95,9 @@ public static class RerunsApi
             return Problems.Problems.NotFound($"There is no workflow named '{name}'.");
         }
 
-        var results = await reruns.RerunManyAsync(workflow, state, body.Since, body.Until, body.FromStep, cancellationToken);
+        var results = await reruns.RerunManyAsync(workflow, state, body.Since, body.Until, body.FromStep,
+            (runId, version) => audit.Entry(context, AuditActions.RunRerun, $"run/{runId}", after: new { workflow = name, fromStep = body.FromStep, version, bulk = true }),
+            cancellationToken);
         if (results is null)
         {
             return Problems.Problems.BadRequest("$.since",

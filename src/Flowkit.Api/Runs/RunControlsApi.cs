@@ -1,3 +1,5 @@
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Contracts;
 using Flowkit.Persistence;
 using Flowkit.Sagas;
@@ -20,11 +22,13 @@ public static class RunControlsApi
     public static IEndpointRouteBuilder MapRunControlsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/runs/{id:guid}/cancel", CancelAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run: pending steps are cancelled, running steps are told to stop. 409 if it has ended.");
         routes.MapPost("/api/v1/runs/{id:guid}/pause", PauseAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -32,12 +36,14 @@ public static class RunControlsApi
             .WithSummary("Pause a run: nothing new is dispatched; running steps finish and their results are kept. 409 if it has ended or is paused.")
             .WithDescription("Answers 202 at once; the run reads paused when the engine has taken the request (RunPaused on its timeline). Timers and approval decisions that fall due while it is paused act when it is resumed. Cancel works on a paused run.");
         routes.MapPost("/api/v1/runs/{id:guid}/resume", ResumeAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Resume a paused run: steps held by the pause are dispatched; delays, retries and approvals that fell due act now. 409 if it is not paused.")
             .WithDescription("Answers 202 at once; RunResumed on the run's timeline says which steps the resume released.");
         routes.MapPost("/api/v1/runs/{id:guid}/approvals/{stepId}", DecideAsync)
+            .RequirePermission(Permission.Approve)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -47,7 +53,7 @@ public static class RunControlsApi
     }
 
     internal static async Task<Results<Accepted<CancelRunResponse>, ProblemHttpResult>> CancelAsync(
-        Guid id, CancelRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, CancelRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var state = await db.Runs.AsNoTracking().Where(r => r.CorrelationId == id && r.Workspace == workspace)
@@ -69,12 +75,14 @@ public static class RunControlsApi
             RequestedBy = Workspaces.Caller(context),
             Timestamp = time.GetUtcNow(),
         }, id);
+        // The command (outbox row) and its audit entry commit in one SaveChanges.
+        audit.Record(context, AuditActions.RunCancel, $"run/{id}", new { status = state.ToLowerInvariant() }, new { reason = body?.Reason });
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{id}", new CancelRunResponse(id, "cancelling"));
     }
 
     internal static async Task<Results<Accepted<RunControlResponse>, ProblemHttpResult>> PauseAsync(
-        Guid id, PauseRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, PauseRunRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         if (body?.Reason is { Length: > MaxReasonLength })
         {
@@ -105,12 +113,13 @@ public static class RunControlsApi
             RequestedBy = Workspaces.Caller(context),
             Timestamp = time.GetUtcNow(),
         }, id);
+        audit.Record(context, AuditActions.RunPause, $"run/{id}", new { status = state.ToLowerInvariant() }, new { reason = body?.Reason });
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{id}", new RunControlResponse(id, "pausing"));
     }
 
     internal static async Task<Results<Accepted<RunControlResponse>, ProblemHttpResult>> ResumeAsync(
-        Guid id, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, HttpContext context, FlowkitDbContext db, IOutbox outbox, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var state = await StateAsync(db, id, workspace, cancellationToken);
@@ -135,6 +144,7 @@ public static class RunControlsApi
             RequestedBy = Workspaces.Caller(context),
             Timestamp = time.GetUtcNow(),
         }, id);
+        audit.Record(context, AuditActions.RunResume, $"run/{id}", new { status = state.ToLowerInvariant() });
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/runs/{id}", new RunControlResponse(id, "resuming"));
     }
@@ -145,7 +155,15 @@ public static class RunControlsApi
             .Select(r => r.CurrentState).SingleOrDefaultAsync(cancellationToken);
 
     internal static async Task<Results<Ok<ApprovalDecisionResponse>, ProblemHttpResult>> DecideAsync(
-        Guid id, string stepId, ApprovalDecisionRequest? body, HttpContext context, FlowkitDbContext db, IOutbox outbox, TimeProvider time, CancellationToken cancellationToken)
+        Guid id,
+        string stepId,
+        ApprovalDecisionRequest? body,
+        HttpContext context,
+        FlowkitDbContext db,
+        IOutbox outbox,
+        AuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var approved = body?.Decision?.ToLowerInvariant() switch
         {
@@ -211,6 +229,7 @@ public static class RunControlsApi
             Comment = body!.Comment,
             Timestamp = now,
         }, id);
+        audit.Record(context, AuditActions.ApprovalDecide, $"run/{id}/approval/{stepId}", after: new { decision, comment = body.Comment, attempt = claimed.Value });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return TypedResults.Ok(new ApprovalDecisionResponse(id, stepId, decision, decidedBy, body.Comment, now));

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Persistence;
 using Flowkit.Persistence.Runs;
 using Flowkit.Sagas;
@@ -24,6 +26,7 @@ public static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/workflows/{name}/runs", StartAsync)
+            .RequirePermission(Permission.Run)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -31,21 +34,25 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Start a run of a workflow: 202 with the run id; the run proceeds asynchronously. 429 with Retry-After when the workspace is at its quota of runs in flight.");
         routes.MapGet("/api/v1/runs", ListAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Runs, newest first; filter by workflow, status and creation time (since inclusive, until exclusive, ISO 8601); page with limit and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}/events", EventsAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The run's timeline, oldest first; page with limit (1 to 500, default 50) and cursor.")
             .WithDescription("A page of events in order of their sequence; nextCursor is null on the last page so far. A run still going adds events after it: ask again with the last cursor to follow it.");
         routes.MapGet("/api/v1/runs/{id:guid}/steps", StepsAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The run's steps in definition order, each with its attempts; page with limit (1 to 500, default 50) and cursor.");
         routes.MapGet("/api/v1/runs/{id:guid}", GetAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run with its first 100 steps (status, attempts, output, error, times); stepCount says how many it has.")
@@ -61,6 +68,7 @@ public static class RunsApi
         RunLauncher launcher,
         IOptions<RunQuotaOptions> quotas,
         Ingress.IngressMetrics metrics,
+        AuditLog audit,
         CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
@@ -88,7 +96,10 @@ public static class RunsApi
             return Problems.Problems.Validation("headers.Idempotency-Key", "The Idempotency-Key header is longer than 200 characters.");
         }
 
-        var launched = await launcher.StartAsync(workflow, version, input, $"workflow:{workflow.Id}", key.Length == 0 ? null : key, cancellationToken);
+        // The run and its audit entry are one batch: both or neither (a repeated Idempotency-Key starts and records nothing).
+        var launched = await launcher.StartAsync(workflow, version, input, $"workflow:{workflow.Id}", key.Length == 0 ? null : key,
+            new LaunchOptions(Audit: (runId, v) => audit.Entry(context, AuditActions.RunStart, $"run/{runId}", after: new { workflow = name, version = v })),
+            cancellationToken);
         if (launched.OverQuota)
         {
             metrics.OverQuota("api");

@@ -1,8 +1,11 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Definitions;
 using Flowkit.Definitions.Secrets;
+using Flowkit.Persistence;
 using Flowkit.Persistence.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,11 +27,14 @@ public static class SecretsApi
     {
         var group = routes.MapGroup("/api/v1/secrets").WithTags("Secrets");
         group.MapPut("/{name}", PutAsync)
+            .RequirePermission(Permission.Edit)
             .Accepts<PutSecretRequest>("application/json")
             .WithSummary("Create or replace a secret: body {value}. Stored encrypted; the value is never returned.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/", ListAsync).WithSummary("Secret names and update times (never values), in name order, paged with limit and cursor.");
-        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a secret.").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync)
+            .RequirePermission(Permission.Read).WithSummary("Secret names and update times (never values), in name order, paged with limit and cursor.");
+        group.MapDelete("/{name}", DeleteAsync)
+            .RequirePermission(Permission.Edit).WithSummary("Delete a secret.").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -37,6 +43,8 @@ public static class SecretsApi
         HttpRequest request,
         SecretStore store,
         SecretBox box,
+        FlowkitDbContext db,
+        AuditLog audit,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -65,7 +73,12 @@ public static class SecretsApi
             }
 
             var workspace = Workspaces.Of(request.HttpContext);
+            // The secret and its audit entry (its name only, never the value) commit together.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await store.PutAsync(workspace, name, box.Seal(workspace, name, value!), time.GetUtcNow(), cancellationToken);
+            audit.Record(request.HttpContext, AuditActions.SecretPut, $"secret/{name}");
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
             return TypedResults.NoContent();
         }
     }
@@ -103,10 +116,23 @@ public static class SecretsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string name, HttpContext context, SecretStore store, CancellationToken cancellationToken)
+        string name, HttpContext context, SecretStore store, FlowkitDbContext db, AuditLog audit, CancellationToken cancellationToken)
     {
-        var deleted = SecretNames.IsValid(name) && await store.DeleteAsync(Workspaces.Of(context), name, cancellationToken);
-        return deleted ? TypedResults.NoContent() : Problems.Problems.NotFound($"There is no secret named '{Shorten(name)}'.");
+        if (!SecretNames.IsValid(name))
+        {
+            return Problems.Problems.NotFound($"There is no secret named '{Shorten(name)}'.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await store.DeleteAsync(Workspaces.Of(context), name, cancellationToken))
+        {
+            return Problems.Problems.NotFound($"There is no secret named '{Shorten(name)}'.");
+        }
+
+        audit.Record(context, AuditActions.SecretDelete, $"secret/{name}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return TypedResults.NoContent();
     }
 
     private static string? ReadValue(JsonDocument? body, List<ValidationError> errors)

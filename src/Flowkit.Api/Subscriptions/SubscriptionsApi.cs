@@ -1,3 +1,5 @@
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Api.Limits;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions.Subscriptions;
@@ -27,6 +29,7 @@ public static partial class SubscriptionsApi
     {
         var group = routes.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions");
         group.MapPut("/{name}", PutAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("PutSubscription")
             .Accepts<SubscriptionDocument>("application/json", "application/yaml")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -35,23 +38,28 @@ public static partial class SubscriptionsApi
             .WithSummary("Create or change a subscription: {events, workflow?, destinations}, as YAML or JSON.")
             .WithDescription("200 {name, version, created, changed}: created (version 1), changed (version n+1) or identical (changed: false). 422 lists every problem with its path; nothing is stored then.");
         group.MapGet("/", ListAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ListSubscriptions")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The workspace's subscriptions by name; page with limit and cursor.");
         group.MapGet("/{name}", GetAsync)
+            .RequirePermission(Permission.Read)
             .WithName("GetSubscription")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One subscription.");
         group.MapDelete("/{name}", DeleteAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("DeleteSubscription")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a subscription and its delivery log; pending deliveries are not sent.");
         group.MapGet("/{name}/deliveries", ListDeliveriesAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ListDeliveries")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The subscription's delivery log, newest first: status, attempts, last error; filter with status (pending, sending, delivered, dead).");
         group.MapPost("/{name}/deliveries/{id:guid}/redrive", RedriveAsync)
+            .RequirePermission(Permission.Run)
             .WithName("RedriveDelivery")
             .Accepts<RedriveDeliveryRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -62,7 +70,7 @@ public static partial class SubscriptionsApi
     }
 
     internal static async Task<Results<Ok<PutSubscriptionResponse>, ProblemHttpResult>> PutAsync(
-        string name, HttpRequest request, FlowkitDbContext db, SubscriptionReader reader, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpRequest request, FlowkitDbContext db, SubscriptionReader reader, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!SubscriptionReader.IsValidName(name))
         {
@@ -106,6 +114,7 @@ public static partial class SubscriptionsApi
             {
                 Id = Guid.CreateVersion7(), Workspace = workspace, Name = name, Document = document, Version = 1, CreatedAt = now, UpdatedAt = now,
             });
+            audit.Record(request.HttpContext, AuditActions.SubscriptionPut, $"subscription/{name}", after: AuditDocument(1, document));
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -125,9 +134,11 @@ public static partial class SubscriptionsApi
             return TypedResults.Ok(new PutSubscriptionResponse(name, existing.Version, Created: false, Changed: false));
         }
 
+        var before = AuditDocument(existing.Version, existing.Document);
         existing.Document = document;
         existing.Version++;
         existing.UpdatedAt = now;
+        audit.Record(request.HttpContext, AuditActions.SubscriptionPut, $"subscription/{name}", before, AuditDocument(existing.Version, document));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return TypedResults.Ok(new PutSubscriptionResponse(name, existing.Version, Created: false, Changed: true));
@@ -166,12 +177,28 @@ public static partial class SubscriptionsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string name, HttpContext context, FlowkitDbContext db, CancellationToken cancellationToken)
+        string name, HttpContext context, FlowkitDbContext db, AuditLog audit, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
-        var deleted = await db.Subscriptions.Where(s => s.Workspace == workspace && s.Name == name).ExecuteDeleteAsync(cancellationToken);
-        return deleted > 0 ? TypedResults.NoContent() : NotFound(name);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = await db.Subscriptions
+            .FromSql($"DELETE FROM hub_subscriptions WHERE workspace = {workspace} AND name = {name} RETURNING *")
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        if (deleted.Count == 0)
+        {
+            return NotFound(name);
+        }
+
+        audit.Record(context, AuditActions.SubscriptionDelete, $"subscription/{name}", AuditDocument(deleted[0].Version, deleted[0].Document));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return TypedResults.NoContent();
     }
+
+    /// <summary>A subscription as its audit entries show it: version and document (which names secrets, never holds their values).</summary>
+    private static object AuditDocument(int version, string document) =>
+        new { version, document = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(document) };
 
     internal static async Task<Results<Ok<Page<DeliveryResponse>>, ProblemHttpResult>> ListDeliveriesAsync(
         string name, HttpContext context, FlowkitDbContext db, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
@@ -204,7 +231,15 @@ public static partial class SubscriptionsApi
     }
 
     internal static async Task<Results<Accepted<DeliveryResponse>, ProblemHttpResult>> RedriveAsync(
-        string name, Guid id, RedriveDeliveryRequest? body, HttpContext context, FlowkitDbContext db, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string name,
+        Guid id,
+        RedriveDeliveryRequest? body,
+        HttpContext context,
+        FlowkitDbContext db,
+        AuditLog audit,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var row = await FindAsync(db, Workspaces.Of(context), name, cancellationToken);
         if (row is null)
@@ -235,6 +270,7 @@ public static partial class SubscriptionsApi
         }
 
         HubOutbox.ScheduleAttempt(db, redriven[0], now, now);
+        audit.Record(context, AuditActions.DeliveryRedrive, $"subscription/{name}/delivery/{id}", after: new { body?.Reason });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         LogRedriven(loggers.CreateLogger(typeof(SubscriptionsApi)), id, name, Workspaces.Caller(context), body?.Reason ?? "");

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Api.Cron;
 using Flowkit.Api.Limits;
 using Flowkit.Definitions;
@@ -24,6 +26,7 @@ public static class WorkflowsApi
     {
         var group = routes.MapGroup("/api/v1/workflows").WithTags("Workflows");
         group.MapPost("/", CreateAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("CreateWorkflow")
             .WithMetadata(DefinitionBody.Instance)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -34,6 +37,7 @@ public static class WorkflowsApi
             .WithDescription("409 when the name is taken in this workspace (archived workflows keep their name); 413 when the definition is over Flowkit:Limits:MaxDefinitionBytes; "
                 + "422 lists every problem of the definition (up to Flowkit:Limits:MaxErrors), a definition over a limit of Flowkit:Limits, or a workspace at its MaxDefinitionsPerWorkspace; nothing is stored then.");
         group.MapPost("/validate", WorkflowValidationApi.ValidateAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ValidateWorkflow")
             .WithMetadata(DefinitionBody.Instance)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -42,15 +46,18 @@ public static class WorkflowsApi
             .WithDescription("200 whether or not the definition is valid: valid, errors [{path, message, line, column}] in the same words as a 422, "
                 + "and for a valid definition its name and graph (steps, edges with then/else branches, triggers). 413 and 415 as for create.");
         group.MapGet("/", ListAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ListWorkflows")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Workflows by name, each with its latest definition; page with limit and cursor.")
             .WithDescription("Ordered by name. Archived workflows are left out unless archived=true, which lists only them.");
         group.MapGet("/{name}", GetAsync)
+            .RequirePermission(Permission.Read)
             .WithName("GetWorkflow")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A workflow with its latest definition (archived ones too).");
         group.MapPut("/{name}", UpdateAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("UpdateWorkflow")
             .WithMetadata(DefinitionBody.Instance)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -62,15 +69,18 @@ public static class WorkflowsApi
             .WithDescription("The definition's name must be the name in the path. Runs already started finish on their own version. 409 when the workflow is archived; "
                 + "413 and 422 as for create, under the limits of Flowkit:Limits.");
         group.MapDelete("/{name}", ArchiveAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("ArchiveWorkflow")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Archive: no new runs, triggers off, history kept. Archiving an archived workflow changes nothing (204).");
         group.MapGet("/{name}/versions", WorkflowVersionsApi.ListAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ListWorkflowVersions")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The workflow's versions, newest first; page with limit and cursor.");
         group.MapGet("/{name}/versions/{version:int}", WorkflowVersionsApi.GetAsync)
+            .RequirePermission(Permission.Read)
             .WithName("GetWorkflowVersion")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One version: its canonical definition and the source text as it was sent (YAML or JSON).");
@@ -78,7 +88,14 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<Created<WorkflowResponse>, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request,
+        FlowkitDbContext db,
+        DefinitionCompiler compiler,
+        IOptions<DefinitionLimits> limits,
+        CronSignal cron,
+        AuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
         if (read.Problem is not null)
@@ -107,6 +124,7 @@ public static class WorkflowsApi
 
         db.Workflows.Add(workflow);
         db.WorkflowVersions.Add(read.NewVersion(workflow, 1, Workspaces.Caller(request.HttpContext), now));
+        audit.Record(request.HttpContext, AuditActions.WorkflowCreate, $"workflow/{workflow.Name}", after: VersionRef(workflow.Name, 1));
 
         try
         {
@@ -130,7 +148,15 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<Ok<UpdateWorkflowResponse>, ProblemHttpResult>> UpdateAsync(
-        string name, HttpRequest request, FlowkitDbContext db, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
+        string name,
+        HttpRequest request,
+        FlowkitDbContext db,
+        DefinitionCompiler compiler,
+        IOptions<DefinitionLimits> limits,
+        CronSignal cron,
+        AuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
         if (read.Problem is not null)
@@ -176,6 +202,7 @@ public static class WorkflowsApi
         var now = time.GetUtcNow();
         var version = workflow.LatestVersion + 1;
         db.WorkflowVersions.Add(read.NewVersion(workflow, version, Workspaces.Caller(request.HttpContext), now));
+        audit.Record(request.HttpContext, AuditActions.WorkflowUpdate, $"workflow/{name}", VersionRef(name, workflow.LatestVersion), VersionRef(name, version));
         workflow.LatestVersion = version;
         workflow.Description = definition.Description;
         workflow.UpdatedAt = now;
@@ -227,14 +254,23 @@ public static class WorkflowsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> ArchiveAsync(
-        string name, HttpContext context, FlowkitDbContext db, CronSignal cron, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpContext context, FlowkitDbContext db, CronSignal cron, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var archived = await db.Workflows
             .Where(w => w.Workspace == workspace && w.Name == name && w.ArchivedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(w => w.ArchivedAt, now).SetProperty(w => w.UpdatedAt, now), cancellationToken);
-        if (archived == 0 && !await db.Workflows.AnyAsync(w => w.Workspace == workspace && w.Name == name, cancellationToken))
+        if (archived > 0)
+        {
+            // Only the request that archived it records it: a second archive changes nothing and records nothing.
+            var latest = await db.Workflows.Where(w => w.Workspace == workspace && w.Name == name).Select(w => w.LatestVersion).SingleAsync(cancellationToken);
+            audit.Record(context, AuditActions.WorkflowArchive, $"workflow/{name}", VersionRef(name, latest), new { archived = true, version = latest });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        else if (!await db.Workflows.AnyAsync(w => w.Workspace == workspace && w.Name == name, cancellationToken))
         {
             return Problems.Problems.NotFound($"There is no workflow named '{name}'.");
         }
@@ -243,6 +279,10 @@ public static class WorkflowsApi
         cron.Notify();
         return TypedResults.NoContent();
     }
+
+    /// <summary>An audit entry's before or after of a definition: its version and where to read it.</summary>
+    private static object VersionRef(string name, int version) =>
+        new { version, definition = $"/api/v1/workflows/{name}/versions/{version}" };
 
     /// <summary>
     /// Whether a stored definition (jsonb, which reorders keys and spacing) is the same as a canonical one: compared as

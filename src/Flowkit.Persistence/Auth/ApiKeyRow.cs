@@ -22,7 +22,7 @@ public sealed class ApiKeyRow
     /// <summary>SHA-256 of the whole key.</summary>
     public byte[] Hash { get; set; } = [];
 
-    /// <summary>What the key may do; v1 knows only <c>admin</c> (CONTRACT.md section 4 adds roles).</summary>
+    /// <summary>What the key may do: <c>admin</c>, <c>editor</c>, <c>operator</c>, <c>approver</c> or <c>viewer</c> (docs/security.md).</summary>
     public string Role { get; set; } = "";
 
     public string CreatedBy { get; set; } = "";
@@ -31,6 +31,15 @@ public sealed class ApiKeyRow
 
     /// <summary>Set when revoked: the key no longer authenticates.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>When the key's secret was last replaced (POST /api/v1/keys/{id}/rotate).</summary>
+    public DateTimeOffset? RotatedAt { get; set; }
+
+    /// <summary>SHA-256 of the secret before the last rotation, which still authenticates until <see cref="PreviousValidUntil"/>.</summary>
+    public byte[]? PreviousHash { get; set; }
+
+    /// <summary>The end of the rotation's grace period.</summary>
+    public DateTimeOffset? PreviousValidUntil { get; set; }
 }
 
 internal sealed class ApiKeyRowConfiguration : IEntityTypeConfiguration<ApiKeyRow>
@@ -48,6 +57,9 @@ internal sealed class ApiKeyRowConfiguration : IEntityTypeConfiguration<ApiKeyRo
         builder.Property(x => x.CreatedBy).HasColumnName("created_by");
         builder.Property(x => x.CreatedAt).HasColumnName("created_at");
         builder.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+        builder.Property(x => x.RotatedAt).HasColumnName("rotated_at");
+        builder.Property(x => x.PreviousHash).HasColumnName("previous_hash");
+        builder.Property(x => x.PreviousValidUntil).HasColumnName("previous_valid_until");
         builder.HasIndex(x => x.Hash).IsUnique();
         builder.HasIndex(x => new { x.Workspace, x.Name }).IsUnique().HasFilter("revoked_at IS NULL");
     }

@@ -37,8 +37,17 @@ public sealed record LaunchedRun(Guid RunId, int Version, bool Duplicate, bool S
 /// </param>
 /// <param name="RerunOf">The run this one reruns (<see cref="RunReruns"/>); null for a run started by a trigger.</param>
 /// <param name="RerunFrom">The step a rerun starts from; null reruns every step.</param>
+/// <param name="Audit">
+/// The audit entry of a run started by a person (API start, rerun), given the new run's id and version: inserted in
+/// the launch's own batch, so the run and its entry commit together (issue #16). Null for triggers (webhooks, cron).
+/// </param>
 public sealed record LaunchOptions(
-    DateTimeOffset? NotBefore = null, bool LookFirst = true, bool RequireLatest = false, Guid? RerunOf = null, string? RerunFrom = null);
+    DateTimeOffset? NotBefore = null,
+    bool LookFirst = true,
+    bool RequireLatest = false,
+    Guid? RerunOf = null,
+    string? RerunFrom = null,
+    Func<Guid, int, Audit.AuditEntryRow>? Audit = null);
 
 /// <summary>
 /// Starts runs for every trigger (API, webhook, cron): the run row (pending), its RunCreated event, its StartRun
@@ -89,6 +98,11 @@ public sealed class RunLauncher(
     private const string InsertQueued = "INSERT INTO run_queue (run_id, workflow_id, enqueued_at, handed_over) VALUES ($1, $2, $3, false)";
 
     private const string InsertRequest = "INSERT INTO run_requests (workspace, scope, key, run_id, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+    private const string InsertAudit = """
+        INSERT INTO audit_log (id, workspace, at, actor_key_id, actor_name, action, target, before, after)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """;
 
     private const string InsertOutbox = """
         INSERT INTO outbox (message_id, run_id, destination, message_type, body, trace_parent, due_at, token, created_at)
@@ -183,6 +197,12 @@ public sealed class RunLauncher(
                 Add(batch, InsertRequest, Text(workflow.Workspace), Text(scope!), Text(key), Uuid(runId), Time(now));
             }
 
+            if (options.Audit?.Invoke(runId, version) is { } audit)
+            {
+                Add(batch, InsertAudit, Uuid(audit.Id), Text(audit.Workspace), Time(audit.At), Uuid(audit.ActorKeyId), Text(audit.ActorName),
+                    Text(audit.Action), Text(audit.Target), Json(audit.Before), Json(audit.After));
+            }
+
             // The row EfOutbox writes (built by the same OutboxRows.Create): Send to the run saga's queue, or a timer
             // with a token when due later.
             var row = OutboxRows.Create(new StartRun { RunId = runId, Timestamp = due }, OutboxRows.Queue(EngineQueues.Runs), runId, now, due,
@@ -247,6 +267,8 @@ public sealed class RunLauncher(
     private static NpgsqlParameter Uuid(Guid? value) => new() { Value = value is null ? DBNull.Value : value.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
 
     private static NpgsqlParameter Text(string? value) => new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Json(string? value) => new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Jsonb };
 
     private static NpgsqlParameter Time(DateTimeOffset value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

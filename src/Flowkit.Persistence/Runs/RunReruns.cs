@@ -23,16 +23,19 @@ public sealed class RunReruns(FlowkitDbContext db, RunLauncher launcher, PlanCac
     /// <param name="fromStep">The step to run again with everything downstream of it; null reruns every step.</param>
     /// <param name="version">The workflow version of the new run; null keeps the old run's.</param>
     /// <param name="key">An Idempotency-Key: the same key for the same run answers with the first rerun.</param>
+    /// <param name="audit">The audit entry of the new run, given its id and version (committed with it); null for none.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    public async Task<RerunOutcome> RerunAsync(Guid runId, string workspace, string? fromStep, int? version, string? key, CancellationToken cancellationToken)
+    public async Task<RerunOutcome> RerunAsync(
+        Guid runId, string workspace, string? fromStep, int? version, string? key, Func<Guid, int, Audit.AuditEntryRow>? audit, CancellationToken cancellationToken)
     {
         var old = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.CorrelationId == runId && r.Workspace == workspace, cancellationToken);
         return old is null
             ? RerunOutcome.Refused(RerunRefusal.NotFound, $"There is no run {runId}.")
-            : await RerunAsync(old, fromStep, version, key, cancellationToken);
+            : await RerunAsync(old, fromStep, version, key, audit, cancellationToken);
     }
 
-    private async Task<RerunOutcome> RerunAsync(RunState old, string? fromStep, int? version, string? key, CancellationToken cancellationToken)
+    private async Task<RerunOutcome> RerunAsync(
+        RunState old, string? fromStep, int? version, string? key, Func<Guid, int, Audit.AuditEntryRow>? audit, CancellationToken cancellationToken)
     {
         if (!Ended.Contains(old.CurrentState))
         {
@@ -70,7 +73,7 @@ public sealed class RunReruns(FlowkitDbContext db, RunLauncher launcher, PlanCac
         }
 
         var launched = await launcher.StartAsync(workflow, target, old.Input, $"rerun:{old.CorrelationId}", key,
-            new LaunchOptions(RerunOf: old.CorrelationId, RerunFrom: fromStep), cancellationToken);
+            new LaunchOptions(RerunOf: old.CorrelationId, RerunFrom: fromStep, Audit: audit), cancellationToken);
         return launched.OverQuota
             ? RerunOutcome.Refused(RerunRefusal.OverQuota, $"Workspace '{workflow.Workspace}' is at its quota of runs in flight.")
             : new RerunOutcome(launched.RunId, launched.Version, launched.Duplicate, null, null, null);
@@ -83,7 +86,13 @@ public sealed class RunReruns(FlowkitDbContext db, RunLauncher launcher, PlanCac
     /// is safe). Null when the window holds more than <see cref="BulkLimit"/> such runs (nothing is rerun).
     /// </summary>
     public async Task<IReadOnlyList<BulkRerunResult>?> RerunManyAsync(
-        WorkflowRowKey workflow, string state, DateTimeOffset? since, DateTimeOffset? until, string? fromStep, CancellationToken cancellationToken)
+        WorkflowRowKey workflow,
+        string state,
+        DateTimeOffset? since,
+        DateTimeOffset? until,
+        string? fromStep,
+        Func<Guid, int, Audit.AuditEntryRow>? audit,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         var query = db.Runs.AsNoTracking().Where(r => r.WorkflowId == workflow.Id && r.Workspace == workflow.Workspace && r.CurrentState == state);
@@ -118,7 +127,7 @@ public sealed class RunReruns(FlowkitDbContext db, RunLauncher launcher, PlanCac
                 continue;
             }
 
-            var outcome = await RerunAsync(run, fromStep, null, null, cancellationToken);
+            var outcome = await RerunAsync(run, fromStep, null, null, audit, cancellationToken);
             results.Add(outcome.Refusal is null
                 ? new BulkRerunResult(run.CorrelationId, outcome.RunId, null)
                 : new BulkRerunResult(run.CorrelationId, null, outcome.Detail));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Flowkit.Api.Auth;
 using Flowkit.Api.Problems;
 using Flowkit.Persistence;
 using Flowkit.Sagas;
@@ -31,6 +32,7 @@ public static class RunEventStream
     public static IEndpointRouteBuilder MapRunEventStream(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/runs/{id:guid}/events/stream", StreamAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .Produces<RunEventResponse>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
