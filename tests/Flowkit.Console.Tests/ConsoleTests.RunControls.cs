@@ -88,7 +88,11 @@ public sealed partial class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Rerun", Exact = true }).ClickAsync();
 
         // The console opens the new run and follows it live.
-        await page.WaitForURLAsync(url => url.Contains("/runs/", StringComparison.Ordinal) && !url.Contains(failed.ToString(), StringComparison.Ordinal), new() { Timeout = Wait(30) });
+        // It navigates in the page (history API, no load event): wait for the new run's link back, or an error.
+        var refused = page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Could not" });
+        await page.GetByText("A rerun of").Or(refused).First.WaitForAsync(new() { Timeout = Wait(60) });
+        (await refused.CountAsync()).Should().Be(0, await page.Locator("main").InnerTextAsync());
+        page.Url.Should().NotContain(failed.ToString());
         var rerunId = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         await RunStatus(page, "succeeded").WaitForAsync(new() { Timeout = Wait(60) });
         await page.GetByText("reused from the earlier run").WaitForAsync();
