@@ -18,6 +18,10 @@ internal static class CliApp
         root.Subcommands.Add(ReadCommands.Events(globals));
         root.Subcommands.Add(ControlCommands.Approve(globals));
         root.Subcommands.Add(ControlCommands.Cancel(globals));
+        // The run controls also stand beside cancel (issue #13 names `rerun` there); `runs pause|resume|rerun` stay.
+        root.Subcommands.Add(RunControlCommands.Pause(globals));
+        root.Subcommands.Add(RunControlCommands.Resume(globals));
+        root.Subcommands.Add(RunControlCommands.Rerun(globals));
         root.Subcommands.Add(ExportCommand.Create(globals));
         root.Subcommands.Add(KeysCommand.Create(globals));
         return root;

@@ -138,6 +138,25 @@ public sealed class CliTests(CliFixture cli) : IDisposable
             .Should().ContainInOrder("RunPaused", "RunResumed", "RunFailed");
     }
 
+    [Fact]
+    public async Task Rerun_TopLevelCommandOnAFailedRun_StartsTheRerunFromTheStep()
+    {
+        var name = UniqueName("rerun-top");
+        await cli.RunAsync("apply", Write("r.yaml", $"name: {name}\nsteps:\n  - {{ id: ask, type: approval, message: \"ok?\" }}\n"));
+        var runId = JsonDocument.Parse((await cli.RunAsync("run", name, "--output", "json")).Output).RootElement.GetProperty("runId").GetString()!;
+        await WaitForStatusAsync(name, runId, "waiting");
+        await cli.RunAsync("approve", runId, "ask", "--reject");
+        await WaitForStatusAsync(name, runId, "failed");
+
+        var rerun = await cli.RunAsync("rerun", runId, "--from", "ask", "--output", "json");
+
+        rerun.ExitCode.Should().Be(0, rerun.ToString());
+        var answer = JsonDocument.Parse(rerun.Output).RootElement;
+        answer.GetProperty("rerunOf").GetString().Should().Be(runId);
+        answer.GetProperty("fromStep").GetString().Should().Be("ask");
+        await WaitForStatusAsync(name, answer.GetProperty("runId").GetString()!, "waiting");
+    }
+
     private Task<CliResult> WaitForStatusAsync(string workflow, string runId, string status) =>
         Flowkit.Testing.Eventually.UntilAsync(
             () => cli.RunAsync("runs", "--workflow", workflow, "--status", status, "--output", "json"),

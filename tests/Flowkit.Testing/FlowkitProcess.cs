@@ -11,10 +11,12 @@ public sealed class FlowkitProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly int _keepLines;
 
-    private FlowkitProcess(Process process)
+    private FlowkitProcess(Process process, int keepLines)
     {
         _process = process;
+        _keepLines = keepLines;
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
@@ -28,7 +30,8 @@ public sealed class FlowkitProcess : IDisposable
     /// <summary>The last lines the process wrote.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public static FlowkitProcess Start(string postgres, Uri rabbitMq, string redis, string roles, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>Starts the host; the last <paramref name="keepLines"/> lines of its output are kept.</summary>
+    public static FlowkitProcess Start(string postgres, Uri rabbitMq, string redis, string roles, IReadOnlyDictionary<string, string?>? settings = null, int keepLines = 200)
     {
         var host = HostAssembly();
         var info = new ProcessStartInfo("dotnet", [host])
@@ -49,7 +52,7 @@ public sealed class FlowkitProcess : IDisposable
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        return new FlowkitProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {host}."));
+        return new FlowkitProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {host}."), keepLines);
     }
 
     /// <summary>Kills the process at once (SIGKILL), as a crash or an OOM kill would.</summary>
@@ -76,7 +79,7 @@ public sealed class FlowkitProcess : IDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 200 && _output.TryDequeue(out _))
+        while (_output.Count > _keepLines && _output.TryDequeue(out _))
         {
         }
     }

@@ -68,8 +68,15 @@ export interface Attempt { number: number; status: string; dispatchedAt: string;
 export interface Step {
   id: string; status: string; attempts: number; output: unknown; error: string | null;
   startedAt: string | null; finishedAt: string | null; attemptHistory: Attempt[];
+  /** The earlier run whose recorded result a rerun reused for this step (docs/run-control.md). */
+  reusedFrom?: string | null;
 }
-export interface Run extends RunSummary { input: unknown; steps: Step[]; stepCount: number; stepsNextCursor: string | null }
+export interface Run extends RunSummary {
+  input: unknown; steps: Step[]; stepCount: number; stepsNextCursor: string | null;
+  pausedAt?: string | null; rerunOf?: string | null; rerunFrom?: string | null;
+}
+/** The answer to POST /api/v1/runs/{id}/rerun. */
+export interface Rerun { runId: string; status: string; version: number; rerunOf: string; fromStep: string | null; duplicate: boolean }
 export interface RunEvent { sequence: number; type: string; stepId: string | null; attempt: number | null; timestamp: string; traceId: string | null; data: unknown }
 
 export interface GraphStep { id: string; type: string; forEach: boolean; subWorkflow: boolean; join: boolean; root: boolean }

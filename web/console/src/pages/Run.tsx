@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, get, session, terminal, validate, type Graph, type Page, type Run, type RunEvent, type Step, type Version } from '../api';
+import { get, session, terminal, validate, type Graph, type Page, type Run, type RunEvent, type Step, type Version } from '../api';
 import { Dag } from '../dag';
 import { duration, pretty, when } from '../format';
 import { Alert, Loading, Status, Title, message } from '../ui';
 import { Decide } from './Decide';
+import { RunControls, explain, rerun } from './RunControls';
 
 /** One run: the DAG coloured by step status, each step's attempts, output and error, and the live timeline. */
 export function RunPage({ id }: { id: string }) {
@@ -125,13 +126,12 @@ export function RunPage({ id }: { id: string }) {
   if (!run) return <Loading what="the run" />;
 
   const statuses = Object.fromEntries(run.steps.map(s => [s.id, s.status]));
-  const cancel = async () => {
+  const rerunFromStep = async (stepId: string) => {
     setActionError(null);
     try {
-      await call('POST', `/api/v1/runs/${id}/cancel`, { json: { reason: 'Cancelled from the console' } });
-      await refresh();
+      await rerun(run.id, stepId);
     } catch (e) {
-      setActionError(message(e));
+      setActionError(explain('rerun the run', e));
     }
   };
   const approvalSteps = graph?.steps.filter(s => s.type === 'approval').map(s => s.id) ?? [];
@@ -140,16 +140,16 @@ export function RunPage({ id }: { id: string }) {
     <section>
       <div class="page-head">
         <Title>{`Run of ${run.workflow}`}</Title>
-        {!terminal(run.status) && <button type="button" class="danger" onClick={cancel}>Cancel run</button>}
       </div>
       <p>
         <span data-testid="run-status"><Status status={run.status} /></span>{' '}
         <a href={`/workflows/${encodeURIComponent(run.workflow)}`}>{run.workflow}</a> v{run.version} · <code>{run.id}</code> · started {when(run.startedAt ?? run.createdAt)} · {duration(run.startedAt, run.finishedAt)}{' '}
         <span class="muted" role="status">({live === 'stream' ? 'live' : live === 'polling' ? 'live, refreshing every second' : live === 'ended' ? 'finished' : 'connecting'})</span>
       </p>
+      {run.rerunOf && <p>A rerun of <a href={`/runs/${run.rerunOf}`}>run <code>{run.rerunOf}</code></a>{run.rerunFrom ? <> from step <code>{run.rerunFrom}</code></> : ' from the start'}.</p>}
       {run.error && <Alert>{run.error}</Alert>}
+      <RunControls run={run} onChanged={refresh} />
       {actionError && <Alert>{actionError}</Alert>}
-      <p class="muted small">Pause, resume and rerun from a step are not offered: the API has no endpoints for them yet.</p>
 
       <h2>Steps</h2>
       {graph ? <Dag graph={graph} statuses={statuses} selected={selected} onSelect={s => { setSelected(s); document.getElementById(`step-${s}`)?.scrollIntoView({ block: 'nearest' }); }} label={`Steps of this run`} /> : <Loading what="the picture" />}
@@ -157,7 +157,9 @@ export function RunPage({ id }: { id: string }) {
       <div class="steps">
         {run.steps.map(s => (
           <details key={s.id} id={`step-${s.id}`} open={selected === s.id || s.status === 'failed' || (s.status === 'waiting' && approvalSteps.includes(s.id))} class={`step status-${s.status}`}>
-            <summary><strong>{s.id}</strong> <Status status={s.status} /> <span class="muted">{s.attempts > 1 ? `${s.attempts} attempts · ` : ''}{duration(s.startedAt, s.finishedAt)}</span></summary>
+            <summary><strong>{s.id}</strong> <Status status={s.status} /> <span class="muted">{s.reusedFrom ? 'reused from the earlier run · ' : ''}{s.attempts > 1 ? `${s.attempts} attempts · ` : ''}{duration(s.startedAt, s.finishedAt)}</span></summary>
+            {terminal(run.status) && <p><button type="button" class="small" aria-label={`Rerun from step ${s.id}`} onClick={() => void rerunFromStep(s.id)}>Rerun from here</button></p>}
+            {s.reusedFrom && <p class="muted small">Not run again: this rerun reused the result of <a href={`/runs/${s.reusedFrom}`}>run <code>{s.reusedFrom}</code></a>.</p>}
             {s.status === 'waiting' && approvalSteps.includes(s.id) && <Decide runId={run.id} stepId={s.id} onDecided={refresh} />}
             {s.error && <><h3>Error</h3><pre class="code error-text">{s.error}</pre></>}
             {s.output !== null && s.output !== undefined && <><h3>Output</h3><pre class="code">{pretty(s.output)}</pre></>}
