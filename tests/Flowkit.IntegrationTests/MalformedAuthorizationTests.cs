@@ -56,7 +56,7 @@ public sealed class MalformedAuthorizationTests(ApiOnlyFixture flowkit)
         var ct = TestContext.Current.CancellationToken;
         var port = ObservabilityStackTests.FreePort();
         using var process = flowkit.StartProcess("api", new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
         await Eventually.UntilAsync(() => LiveAsync(client, ct), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(90), $"the api process to listen; output: {process.Output}");
 
         // A well-formed key gets in on the same process, so the 401s below are about the header alone.
