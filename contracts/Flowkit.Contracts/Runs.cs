@@ -95,9 +95,6 @@ public sealed record ExecuteStep : IRunMessage
     /// for-each step <c>{runId}:{stepId}:{index}</c>.
     /// </summary>
     public string IdempotencyKey => Item is { } item ? $"{RunId}:{StepId}:{item}" : $"{RunId}:{StepId}";
-
-    /// <summary>The step, or for an item <c>{stepId}[{index}]</c>: what workers key attempts by.</summary>
-    public string WorkKey => StepKeys.Of(StepId, Item);
 }
 
 /// <summary>A worker's report of one attempt of one step: an output, or an error.</summary>

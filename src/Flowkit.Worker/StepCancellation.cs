@@ -12,7 +12,7 @@ public sealed class InFlightSteps
     /// <summary>Registers an attempt; disposing the result unregisters it.</summary>
     internal Registration Track(ExecuteStep command, CancellationTokenSource source)
     {
-        var key = (command.RunId, command.WorkKey, command.Attempt);
+        var key = (command.RunId, StepKeys.Of(command.StepId, command.Item), command.Attempt);
         _running[key] = source;
         return new Registration(this, key);
     }

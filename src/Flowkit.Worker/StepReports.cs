@@ -40,7 +40,7 @@ public sealed class StepReports(IOptions<WorkerOptions> options)
     public StepFinished? Find(ExecuteStep command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return _reports.GetValueOrDefault((command.RunId, command.WorkKey, command.Attempt));
+        return _reports.GetValueOrDefault((command.RunId, StepKeys.Of(command.StepId, command.Item), command.Attempt));
     }
 
     /// <summary>The MessageId of every report of one attempt, whichever worker sends it and however often.</summary>

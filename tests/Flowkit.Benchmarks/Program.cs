@@ -2,4 +2,7 @@ using Flowkit.Benchmarks;
 
 // make bench: the engine's throughput and latency beside this machine's ceilings, measured in one run.
 // make bench BENCH_ARGS=--expressions: what isolating each expression evaluation costs (issue #19), no services.
-return args.Contains("--expressions") ? ExpressionBenchmark.Run(args) : await EngineBenchmark.RunAsync(args);
+// make bench BENCH_ARGS=--foreach: the for-each shape at 10, 1,000 and 10,000 items and a 50-branch fan-out (issue #12).
+return args.Contains("--expressions") ? ExpressionBenchmark.Run(args)
+    : args.Contains("--foreach") ? await ForEachBenchmark.RunAsync(args)
+    : await EngineBenchmark.RunAsync(args);
