@@ -77,6 +77,7 @@ run-debug: services-up console ## The same with a Debug build under dotnet run, 
 bench: services-up ## Engine benchmark beside this machine's ceilings (figures go to docs/benchmarks.md)
 	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet
 	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll $(BENCH_ARGS)
+	@$(LOAD_ENV); dotnet tests/Flowkit.Benchmarks/bin/Release/net10.0/Flowkit.Benchmarks.dll --foreach
 
 bench-peers: services-up ## Linear-10 on Flowkit and on Hangfire (Hangfire.PostgreSql) on the same PostgreSQL, one run; see docs/benchmarks.md
 	dotnet build tests/Flowkit.Benchmarks -c Release $(DOTNET_FLAGS) -v quiet

@@ -85,6 +85,9 @@ public sealed record StepTimedOut : IRunMessage
 
     public required int Attempt { get; init; }
 
+    /// <summary>For an item of a for-each step: its index; null for an ordinary step.</summary>
+    public int? Item { get; init; }
+
     public required DateTimeOffset Timestamp { get; init; }
 }
 
@@ -97,6 +100,9 @@ public sealed record StepRetryDue : IRunMessage
 
     /// <summary>The attempt to start.</summary>
     public required int Attempt { get; init; }
+
+    /// <summary>For an item of a for-each step: its index; null for an ordinary step.</summary>
+    public int? Item { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }
 }
@@ -146,6 +152,9 @@ public sealed record StepExecutionCancelled : IRunMessage
     public string? StepId { get; init; }
 
     public int Attempt { get; init; }
+
+    /// <summary>For an item of a for-each step: its index (with <see cref="StepId"/> and <see cref="Attempt"/>); null otherwise.</summary>
+    public int? Item { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }
 }

@@ -79,10 +79,22 @@ public sealed record ExecuteStep : IRunMessage
     /// <summary>Which sending of this attempt this is, from 1 (an attempt that never started is sent again, same attempt number).</summary>
     public int Delivery { get; init; } = 1;
 
+    /// <summary>
+    /// For an item of a for-each step: its index in the list (from 0), readable as <c>index</c> in expressions; null for
+    /// an ordinary step. <see cref="Attempt"/> then counts the item's own attempts.
+    /// </summary>
+    public int? Item { get; init; }
+
+    /// <summary>For an item of a for-each step: the item's value, readable as <c>item</c> in expressions.</summary>
+    public JsonElement? ItemValue { get; init; }
+
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>The stable idempotency key of the step: <c>{runId}:{stepId}</c>, sent to HTTP targets.</summary>
-    public string IdempotencyKey => $"{RunId}:{StepId}";
+    /// <summary>
+    /// The stable idempotency key of the step, sent to HTTP targets: <c>{runId}:{stepId}</c>, or for an item of a
+    /// for-each step <c>{runId}:{stepId}:{index}</c>.
+    /// </summary>
+    public string IdempotencyKey => Item is { } item ? $"{RunId}:{StepId}:{item}" : $"{RunId}:{StepId}";
 }
 
 /// <summary>A worker's report of one attempt of one step: an output, or an error.</summary>
@@ -93,6 +105,9 @@ public sealed record StepFinished : IRunMessage
     public required string StepId { get; init; }
 
     public required int Attempt { get; init; }
+
+    /// <summary>For an item of a for-each step: its index (as in <see cref="ExecuteStep.Item"/>); null for an ordinary step.</summary>
+    public int? Item { get; init; }
 
     /// <summary>True when the attempt produced an output; false when <see cref="Error"/> says why not.</summary>
     public required bool Succeeded { get; init; }

@@ -44,6 +44,25 @@ public interface IRunStore
     /// <summary>Every step of a run as recorded (another run's, for a rerun); read only.</summary>
     Task<IReadOnlyList<StepRow>> GetRecordedStepsAsync(Guid runId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates the item rows of a for-each step, one per element of <paramref name="list"/> (a JSON array), pending, in
+    /// one statement. Runs at once in the transition's transaction, so the rows can be read right after.
+    /// </summary>
+    Task AddItemsAsync(Guid runId, string stepId, System.Text.Json.JsonElement list, CancellationToken cancellationToken);
+
+    /// <summary>One item row of a for-each step, tracked for update; null when there is none.</summary>
+    Task<StepItemRow?> GetItemAsync(Guid runId, string stepId, int index, CancellationToken cancellationToken);
+
+    /// <summary>The items of a for-each step a pause held (pending after an attempt), tracked for update; at most its concurrency.</summary>
+    Task<IReadOnlyList<StepItemRow>> GetHeldItemsAsync(Guid runId, string stepId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The output of a for-each step whose items have all ended: a JSON array of the items' outputs in index order (a
+    /// failed item's slot holds <c>{"error": {"message", "code"}}</c>). Read once, when the last item ends; the
+    /// changes of this transition are written first so the last item is in it.
+    /// </summary>
+    Task<string> GetItemOutputsAsync(Guid runId, string stepId, CancellationToken cancellationToken);
+
     /// <summary>The sealed values of the named secrets of a workspace (missing names are left out).</summary>
     Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
 }
@@ -56,4 +75,7 @@ public interface IEngineExpressions
 
     /// <summary>The approval's message with its templates evaluated.</summary>
     string ApprovalMessage(PlanStep planStep, RunState run, IReadOnlyDictionary<string, System.Text.Json.JsonElement> outputs);
+
+    /// <summary>What a for-each step's <c>forEach</c> template gives (a list, or whatever else it gives: the decision judges it).</summary>
+    System.Text.Json.JsonElement ForEachItems(PlanStep planStep, RunState run, IReadOnlyDictionary<string, System.Text.Json.JsonElement> outputs);
 }

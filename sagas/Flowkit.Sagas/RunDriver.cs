@@ -24,6 +24,9 @@ internal sealed class RunDriver(
     /// <summary>The rows this transition has read or created, by step id: the rows decisions' step states came from.</summary>
     private readonly Dictionary<string, StepRow> _rows = new(StringComparer.Ordinal);
 
+    /// <summary>The item rows this transition has read, by step id and index.</summary>
+    private readonly Dictionary<(string StepId, int Index), StepItemRow> _items = [];
+
     /// <summary>The clock of the current transition: every decision of one message sees the same time.</summary>
     private DateTimeOffset _now;
 
@@ -33,6 +36,7 @@ internal sealed class RunDriver(
         ArgumentNullException.ThrowIfNull(run);
         _now = time.GetUtcNow();
         _rows.Clear();
+        _items.Clear();
         return store.GetPlanAsync(run.WorkflowId, run.Version, cancellationToken);
     }
 
@@ -100,6 +104,58 @@ internal sealed class RunDriver(
         wanted.AddRange(step.Dependents);
         var rows = await RowsAsync(run, wanted, cancellationToken);
         return rows.TryGetValue(stepId, out var row) ? StepState.Of(row) : null;
+    }
+
+    /// <summary>
+    /// For a message about an item of a for-each step: the step's state and the item's; either is null when there is
+    /// no such row. Reads the step row and the one item row, whatever the number of items.
+    /// </summary>
+    public async Task<(StepState? Step, ItemState? Item)> ItemAsync(RunState run, RunPlan plan, string stepId, int index, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!plan.TryGetStep(stepId, out var step) || step!.ForEach is null)
+        {
+            return (null, null);
+        }
+
+        var rows = await RowsAsync(run, [stepId], cancellationToken);
+        var item = await ItemRowAsync(run, stepId, index, cancellationToken);
+        return (rows.TryGetValue(stepId, out var row) ? StepState.Of(row) : null, item is null ? null : ItemState.Of(item));
+    }
+
+    /// <summary>
+    /// The run's running for-each steps with the items a pause held: what resuming it releases besides its steps. Reads
+    /// the for-each steps' rows and, of each, only its held items (at most its concurrency).
+    /// </summary>
+    public async Task<IReadOnlyList<HeldItems>> ForEachInFlightAsync(RunState run, RunPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(plan);
+        var ids = plan.Steps.Where(s => s.ForEach is not null).Select(s => s.Id).ToArray();
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        var result = new List<HeldItems>();
+        foreach (var (id, row) in await RowsAsync(run, ids, cancellationToken))
+        {
+            if (row.Status != Planning.StepStatus.Running || row.ItemCount is null)
+            {
+                continue;
+            }
+
+            var held = await store.GetHeldItemsAsync(run.CorrelationId, id, cancellationToken);
+            foreach (var item in held)
+            {
+                _items[(id, item.Index)] = item;
+            }
+
+            result.Add(new HeldItems(StepState.Of(row), [.. held.Select(ItemState.Of)]));
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -199,6 +255,42 @@ internal sealed class RunDriver(
                     break;
                 }
 
+                case RunEffect.DispatchItem dispatchItem:
+                {
+                    if (run.Outcome is not null)
+                    {
+                        return;
+                    }
+
+                    var parent = (await RowsAsync(run, [dispatchItem.StepId], cancellationToken))[dispatchItem.StepId];
+                    var item = await ItemRowAsync(run, dispatchItem.StepId, dispatchItem.Index, cancellationToken)
+                        ?? throw new InvalidOperationException($"Item {dispatchItem.Index} of step '{dispatchItem.StepId}' has no row.");
+                    var inputs = await ItemInputsAsync(run, plan, plan[dispatchItem.StepId], cancellationToken);
+                    await ApplyEffectsAsync(run, plan,
+                        ItemDecisions.Dispatch(Facts(run), plan, StepState.Of(parent), ItemState.Of(item), inputs, Context(), dispatchItem.Redeliver), cancellationToken);
+                    break;
+                }
+
+                case RunEffect.CompleteItems complete:
+                {
+                    if (run.Outcome is not null)
+                    {
+                        return;
+                    }
+
+                    var parent = (await RowsAsync(run, [complete.StepId], cancellationToken))[complete.StepId];
+                    var outputs = await store.GetItemOutputsAsync(run.CorrelationId, complete.StepId, cancellationToken);
+                    using var document = JsonDocument.Parse(outputs);
+                    await ApplyEffectsAsync(run, plan, ItemDecisions.Complete(plan, StepState.Of(parent), document.RootElement.Clone(), Context()), cancellationToken);
+                    break;
+                }
+
+                case RunEffect.AddItems addItems:
+                    await store.AddItemsAsync(runId, addItems.StepId, addItems.List, cancellationToken);
+                    break;
+                case RunEffect.SetItem setItem:
+                    setItem.Item.CopyTo(_items[(setItem.Item.StepId, setItem.Item.Index)]);
+                    break;
                 case RunEffect.AddSteps add:
                     var created = add.Steps.Select(s =>
                     {
@@ -308,6 +400,44 @@ internal sealed class RunDriver(
         return rows;
     }
 
+    /// <summary>An item row of the run, from this transition's rows or the store.</summary>
+    private async Task<StepItemRow?> ItemRowAsync(RunState run, string stepId, int index, CancellationToken cancellationToken)
+    {
+        if (_items.TryGetValue((stepId, index), out var known))
+        {
+            return known;
+        }
+
+        var row = await store.GetItemAsync(run.CorrelationId, stepId, index, cancellationToken);
+        if (row is not null)
+        {
+            _items[(stepId, index)] = row;
+        }
+
+        return row;
+    }
+
+    /// <summary>What dispatching an item of <paramref name="step"/> needs: the outputs its item attempts read, its secrets, the callback URLs.</summary>
+    private async Task<DispatchInputs> ItemInputsAsync(RunState run, RunPlan plan, PlanStep step, CancellationToken cancellationToken)
+    {
+        var outputs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (step.ItemReferences.Count > 0)
+        {
+            foreach (var (id, referenced) in await RowsAsync(run, step.ItemReferences, cancellationToken))
+            {
+                if (referenced.Output is { } output)
+                {
+                    outputs[id] = JsonSerializer.Deserialize<JsonElement>(output);
+                }
+            }
+        }
+
+        var inputs = new DispatchInputs(outputs) { CallbackUrls = CallbackUrls(run, plan) };
+        return step.SecretNames.Count > 0
+            ? inputs with { SealedSecrets = await store.GetSealedSecretsAsync(run.Workspace, step.SecretNames, cancellationToken) }
+            : inputs;
+    }
+
     /// <summary>What dispatching <paramref name="step"/> needs: referenced outputs and, by type, what the engine evaluates or reads.</summary>
     private async Task<DispatchInputs> DispatchInputsAsync(RunState run, RunPlan plan, PlanStep step, CancellationToken cancellationToken)
     {
@@ -324,6 +454,19 @@ internal sealed class RunDriver(
         }
 
         var inputs = new DispatchInputs(outputs) { CallbackUrls = CallbackUrls(run, plan) };
+        if (step.ForEach is not null)
+        {
+            try
+            {
+                return inputs with { ForEachItems = expressions.ForEachItems(step, run, outputs) };
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A forEach that fails to evaluate fails the step (the decision says so), not the transition.
+                return inputs with { Problem = ex.Message };
+            }
+        }
+
         try
         {
             return step.Type switch

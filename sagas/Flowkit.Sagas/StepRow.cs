@@ -50,6 +50,21 @@ public sealed class StepRow
     /// <summary>In a rerun: the run whose recorded result this step reused (it was not run again); null otherwise.</summary>
     public Guid? ReusedFrom { get; set; }
 
+    /// <summary>
+    /// For a for-each step once started: how many items its list has (their rows are <see cref="StepItemRow"/>s); null
+    /// for an ordinary step. The counters below keep a transition's cost flat: no transition counts the item rows.
+    /// </summary>
+    public int? ItemCount { get; set; }
+
+    /// <summary>For a for-each step: items dispatched so far (items are started in index order, so also the next index).</summary>
+    public int ItemsDispatched { get; set; }
+
+    /// <summary>For a for-each step: items that ended (succeeded, or failed after their last attempt).</summary>
+    public int ItemsFinished { get; set; }
+
+    /// <summary>For a for-each step: items that failed after their last attempt.</summary>
+    public int ItemsFailed { get; set; }
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 }
 
@@ -101,6 +116,18 @@ public static class RunEventTypes
 
     /// <summary>A rerun took this step's recorded result from the run it reruns instead of running it (data: rerunOf, status).</summary>
     public const string StepReused = nameof(StepReused);
+
+    /// <summary>An item of a for-each step started (data: item, the index; attempt: the item's attempt).</summary>
+    public const string ItemStarted = nameof(ItemStarted);
+
+    /// <summary>An item of a for-each step succeeded (data: item).</summary>
+    public const string ItemSucceeded = nameof(ItemSucceeded);
+
+    /// <summary>An item of a for-each step failed after its last attempt (data: item, error, code).</summary>
+    public const string ItemFailed = nameof(ItemFailed);
+
+    /// <summary>An attempt of an item failed and the item will be tried again (data: item, error, nextAttempt, nextAttemptAt).</summary>
+    public const string ItemRetryScheduled = nameof(ItemRetryScheduled);
 
     /// <summary>The engine's watchdog found the run stuck and re-sent the message that was lost (data: finding, resent).</summary>
     public const string RunRedriven = nameof(RunRedriven);

@@ -62,6 +62,7 @@ public static class ApiServiceCollectionExtensions
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapWorkflowsApi();
         api.MapRunsApi();
+        api.MapStepItemsApi();
         api.MapRunEventStream();
         api.MapRunControlsApi();
         api.MapRerunsApi();

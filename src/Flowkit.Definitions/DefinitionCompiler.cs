@@ -109,6 +109,11 @@ public sealed class DefinitionCompiler
                 graph.References(draft.Index), draft.Retry, draft.Timeout, draft.ContinueOnError)
             {
                 SecretNames = SecretReferences.Find(spec),
+                ForEach = draft.ForEach,
+                ForEachConcurrency = draft.ForEachConcurrency,
+                ItemReferences = draft.ForEach is null
+                    ? []
+                    : graph.References(draft.Index).Where(id => draft.Reads.Any(r => r.Id == id && r.Path != draft.ForEachPath)).ToArray(),
             });
         }
 

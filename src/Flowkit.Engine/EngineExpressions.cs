@@ -35,6 +35,14 @@ internal sealed class EngineExpressions(ExpressionEngine expressions) : IEngineE
         return value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value?.ToJsonString() ?? "";
     }
 
+    public JsonElement ForEachItems(PlanStep planStep, RunState run, IReadOnlyDictionary<string, JsonElement> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(planStep);
+        using var template = JsonDocument.Parse(JsonSerializer.Serialize(planStep.ForEach));
+        var value = expressions.EvaluateTemplate(template.RootElement, Scope(run, outputs));
+        return value is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(value);
+    }
+
     private static ExpressionScope Scope(RunState run, IReadOnlyDictionary<string, JsonElement> outputs) =>
         new(JsonSerializer.Deserialize<JsonElement>(run.Input), outputs, new RunInfo(run.CorrelationId, run.Workflow, run.Version, run.Attempt));
 }

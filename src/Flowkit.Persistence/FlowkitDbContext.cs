@@ -28,6 +28,9 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
 
     public DbSet<RunEventRow> RunEvents => Set<RunEventRow>();
 
+    /// <summary>The items of for-each steps (<c>run_step_items</c>).</summary>
+    public DbSet<StepItemRow> StepItems => Set<StepItemRow>();
+
     public DbSet<RunRequestRow> RunRequests => Set<RunRequestRow>();
 
     public DbSet<RunQueueRow> RunQueue => Set<RunQueueRow>();
@@ -218,6 +221,7 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         });
         modelBuilder.Entity<RunState>(MapRun);
         modelBuilder.Entity<StepRow>(MapStep);
+        modelBuilder.Entity<StepItemRow>(MapStepItem);
 
         modelBuilder.Entity<RunEventRow>(e =>
         {
@@ -296,7 +300,34 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         e.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
         e.Property(x => x.AttemptDeliveries).HasColumnName("attempt_deliveries");
         e.Property(x => x.ReusedFrom).HasColumnName("reused_from");
+        e.Property(x => x.ItemCount).HasColumnName("item_count");
+        e.Property(x => x.ItemsDispatched).HasColumnName("items_dispatched");
+        e.Property(x => x.ItemsFinished).HasColumnName("items_finished");
+        e.Property(x => x.ItemsFailed).HasColumnName("items_failed");
         e.Ignore(x => x.Counters);
+        e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
+    }
+
+    private static void MapStepItem(EntityTypeBuilder<StepItemRow> e)
+    {
+        e.ToTable("run_step_items");
+        e.HasKey(x => new { x.RunId, x.StepId, x.Index });
+        e.Property(x => x.RunId).HasColumnName("run_id");
+        e.Property(x => x.StepId).HasColumnName("step_id");
+        e.Property(x => x.Index).HasColumnName("index");
+        e.Property(x => x.Value).HasColumnName("value").HasColumnType("jsonb");
+        e.Property(x => x.Status).HasColumnName("status").HasConversion(
+            v => v.ToString().ToLowerInvariant(),
+            v => Enum.Parse<Flowkit.Sagas.Planning.StepStatus>(v, true));
+        e.Property(x => x.Attempt).HasColumnName("attempt");
+        e.Property(x => x.Output).HasColumnName("output").HasColumnType("jsonb");
+        e.Property(x => x.Error).HasColumnName("error");
+        e.Property(x => x.ErrorCode).HasColumnName("error_code");
+        e.Property(x => x.StartedAt).HasColumnName("started_at");
+        e.Property(x => x.FinishedAt).HasColumnName("finished_at");
+        e.Property(x => x.AttemptDispatchedAt).HasColumnName("attempt_dispatched_at");
+        e.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
+        e.Property(x => x.AttemptDeliveries).HasColumnName("attempt_deliveries");
         e.HasOne<RunState>().WithMany().HasForeignKey(x => x.RunId);
     }
 }

@@ -179,7 +179,10 @@ public sealed class ExecuteStepConsumer(
                 command.StepOutputs,
                 new RunInfo(command.RunId, command.Workflow, command.Version, command.Attempt),
                 secrets,
-                command.CallbackUrls);
+                command.CallbackUrls)
+            {
+                Globals = ItemGlobals(command),
+            };
             var output = masker.Apply(await executor.ExecuteAsync(new StepRequest(command, scope), linked.Token));
             Log.StepSucceeded(logger, command.StepType);
             return Finished(command, startedAt, true, Serialize(output), null);
@@ -235,6 +238,15 @@ public sealed class ExecuteStepConsumer(
         return secrets;
     }
 
+    /// <summary>For an item of a for-each step: <c>item</c> and <c>index</c> in its expressions; null otherwise.</summary>
+    private static Dictionary<string, JsonElement>? ItemGlobals(ExecuteStep command) => command.Item is { } index
+        ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["item"] = command.ItemValue ?? JsonSerializer.SerializeToElement<object?>(null),
+            ["index"] = JsonSerializer.SerializeToElement(index),
+        }
+        : null;
+
     private static JsonElement Serialize(JsonNode? output) =>
         output is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(output);
 
@@ -249,6 +261,7 @@ public sealed class ExecuteStepConsumer(
         RunId = command.RunId,
         StepId = command.StepId,
         Attempt = command.Attempt,
+        Item = command.Item,
         Succeeded = succeeded,
         Output = output,
         Error = error,

@@ -11,7 +11,7 @@ namespace Flowkit.Worker;
 /// hands its report here and returns instead of waiting: MassTransit restarts a receive endpoint, and recycles the
 /// broker connection every endpoint shares, only once the consumers it was running have returned, so a consumer that
 /// waits for the broker keeps every endpoint of the process without consumers (the "0 consumers until restarted by
-/// hand" of issue #10). Every copy of a report carries the attempt's one MessageId (<see cref="StepReports.MessageId"/>).
+/// hand" of issue #10). Every copy of a report carries the attempt's one MessageId (<see cref="StepReports.MessageId(StepFinished)"/>).
 /// </summary>
 public sealed class PendingReports(IBus bus, TimeProvider time, ILogger<PendingReports> logger) : IDisposable
 {
@@ -27,7 +27,7 @@ public sealed class PendingReports(IBus bus, TimeProvider time, ILogger<PendingR
     {
         ArgumentNullException.ThrowIfNull(report);
         using var tryLimit = new CancellationTokenSource(limit, time);
-        var messageId = StepReports.MessageId(report.RunId, report.StepId, report.Attempt);
+        var messageId = StepReports.MessageId(report);
         await bus.Publish(report, Pipe.Execute<PublishContext<StepFinished>>(c => c.MessageId = messageId), tryLimit.Token);
     }
 
@@ -35,7 +35,7 @@ public sealed class PendingReports(IBus bus, TimeProvider time, ILogger<PendingR
     public void Add(StepFinished report, DateTimeOffset until)
     {
         ArgumentNullException.ThrowIfNull(report);
-        _pending[StepReports.MessageId(report.RunId, report.StepId, report.Attempt)] = (report, until);
+        _pending[StepReports.MessageId(report)] = (report, until);
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
             _ = Task.Run(DrainAsync);

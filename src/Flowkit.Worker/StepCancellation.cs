@@ -12,7 +12,7 @@ public sealed class InFlightSteps
     /// <summary>Registers an attempt; disposing the result unregisters it.</summary>
     internal Registration Track(ExecuteStep command, CancellationTokenSource source)
     {
-        var key = (command.RunId, command.StepId, command.Attempt);
+        var key = (command.RunId, StepKeys.Of(command.StepId, command.Item), command.Attempt);
         _running[key] = source;
         return new Registration(this, key);
     }
@@ -57,8 +57,10 @@ public sealed class StepCancellationConsumer(InFlightSteps inFlight, StepCancell
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
-        cancellations.Remember(message.RunId, message.StepId, message.Attempt);
-        inFlight.Cancel(message.RunId, message.StepId, message.Attempt);
+        // An item of a for-each step is named {stepId}[{index}] (StepKeys), as its ExecuteStep's WorkKey.
+        var step = message.StepId is null ? null : StepKeys.Of(message.StepId, message.Item);
+        cancellations.Remember(message.RunId, step, message.Attempt);
+        inFlight.Cancel(message.RunId, step, message.Attempt);
         return Task.CompletedTask;
     }
 }

@@ -35,7 +35,7 @@ public sealed class StepCancellations(IOptions<WorkerOptions> options)
     {
         ArgumentNullException.ThrowIfNull(command);
         return _cancelled.ContainsKey((command.RunId, null, 0))
-            || _cancelled.ContainsKey((command.RunId, command.StepId, 0))
-            || _cancelled.ContainsKey((command.RunId, command.StepId, command.Attempt));
+            || _cancelled.ContainsKey((command.RunId, StepKeys.Of(command.StepId, command.Item), 0))
+            || _cancelled.ContainsKey((command.RunId, StepKeys.Of(command.StepId, command.Item), command.Attempt));
     }
 }

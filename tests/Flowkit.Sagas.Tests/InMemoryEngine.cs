@@ -96,6 +96,50 @@ internal sealed class InMemoryRunStore(RunPlan plan) : IRunStore
 
     public Task<IReadOnlyDictionary<string, string>> GetSealedSecretsAsync(string workspace, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(names.ToDictionary(n => n, n => $"sealed:{n}"));
+
+    public Dictionary<(Guid, string, int), StepItemRow> Items { get; } = [];
+
+    public Task AddItemsAsync(Guid runId, string stepId, JsonElement list, CancellationToken cancellationToken)
+    {
+        lock (Items)
+        {
+            var index = 0;
+            foreach (var value in list.EnumerateArray())
+            {
+                Items[(runId, stepId, index)] = new StepItemRow { RunId = runId, StepId = stepId, Index = index, Value = value.GetRawText() };
+                index++;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<StepItemRow?> GetItemAsync(Guid runId, string stepId, int index, CancellationToken cancellationToken)
+    {
+        lock (Items)
+        {
+            return Task.FromResult(Items.GetValueOrDefault((runId, stepId, index)));
+        }
+    }
+
+    public Task<IReadOnlyList<StepItemRow>> GetHeldItemsAsync(Guid runId, string stepId, CancellationToken cancellationToken)
+    {
+        lock (Items)
+        {
+            return Task.FromResult<IReadOnlyList<StepItemRow>>(
+                [.. Items.Values.Where(i => i.RunId == runId && i.StepId == stepId && i.Status == StepStatus.Pending && i.Attempt > 0)]);
+        }
+    }
+
+    public Task<string> GetItemOutputsAsync(Guid runId, string stepId, CancellationToken cancellationToken)
+    {
+        lock (Items)
+        {
+            var slots = Items.Values.Where(i => i.RunId == runId && i.StepId == stepId).OrderBy(i => i.Index)
+                .Select(i => i.Status == StepStatus.Succeeded ? i.Output ?? "null" : JsonSerializer.Serialize(new { error = new { message = i.Error, code = i.ErrorCode } }));
+            return Task.FromResult($"[{string.Join(",", slots)}]");
+        }
+    }
 }
 
 /// <summary>Records what the saga would have sent, published and scheduled.</summary>
@@ -195,4 +239,8 @@ internal sealed class SimpleExpressions : IEngineExpressions
 
     public string ApprovalMessage(PlanStep planStep, RunState run, IReadOnlyDictionary<string, JsonElement> outputs) =>
         planStep.Spec.GetProperty("message").GetString()!;
+
+    /// <summary>The for-each list is the spec's <c>items</c> as written.</summary>
+    public JsonElement ForEachItems(PlanStep planStep, RunState run, IReadOnlyDictionary<string, JsonElement> outputs) =>
+        planStep.Spec.GetProperty("items").Clone();
 }

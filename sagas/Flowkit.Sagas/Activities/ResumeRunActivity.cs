@@ -33,6 +33,7 @@ internal sealed class ResumeRunActivity(RunDriver driver) : RunActivity<ResumeRu
             }
         }
 
-        return RunDecisions.OnResumeRun(RunDriver.Facts(run), plan, message, idle, approvals, Driver.Context());
+        var forEach = await Driver.ForEachInFlightAsync(run, plan, cancellationToken);
+        return RunDecisions.OnResumeRun(RunDriver.Facts(run), plan, message, idle, approvals, Driver.Context(), forEach);
     }
 }

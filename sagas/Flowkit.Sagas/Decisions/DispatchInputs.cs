@@ -26,6 +26,9 @@ internal sealed record DispatchInputs(IReadOnlyDictionary<string, JsonElement> O
     /// <summary>For a callback: the JSON body of a call that arrived before the step started; null when none has.</summary>
     public string? CallbackBody { get; init; }
 
+    /// <summary>For a for-each step when it starts: what its <c>forEach</c> expression gave (a list, or anything else, which fails it).</summary>
+    public System.Text.Json.JsonElement? ForEachItems { get; init; }
+
     /// <summary>Why an expression the engine evaluates itself failed (the exception's message); null when none did.</summary>
     public string? Problem { get; init; }
 }

@@ -184,8 +184,10 @@ internal static class RunDecisions
     /// <param name="idle">Its steps that were held (<see cref="StepDecisions.IsHeld"/>) or are waiting.</param>
     /// <param name="approvals">The approval requests of its waiting approval steps.</param>
     /// <param name="context">The transition's clock.</param>
+    /// <param name="forEach">Its running for-each steps with the items the pause held: those go on, and new items fill the free places.</param>
     public static RunDecision OnResumeRun(
-        RunFacts run, RunPlan plan, ResumeRun message, IReadOnlyList<StepState> idle, IReadOnlyList<ApprovalFacts> approvals, DecisionContext context)
+        RunFacts run, RunPlan plan, ResumeRun message, IReadOnlyList<StepState> idle, IReadOnlyList<ApprovalFacts> approvals, DecisionContext context,
+        IReadOnlyList<HeldItems>? forEach = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(plan);
@@ -232,8 +234,13 @@ internal static class RunDecisions
             effects.AddRange(decision.Effects);
             if (decision.Of<RunEffect.RunEnded>().Any())
             {
-                break; // a rejection failed the run: nothing more of it moves
+                return new RunDecision(effects); // a rejection failed the run: nothing more of it moves
             }
+        }
+
+        foreach (var held in forEach ?? [])
+        {
+            effects.AddRange(ItemDecisions.Release(plan, held.Step, held.Items));
         }
 
         return new RunDecision(effects);

@@ -100,6 +100,21 @@ internal abstract record RunEffect
     /// </summary>
     internal sealed record Dispatch(string StepId, bool Redeliver = false) : RunEffect;
 
+    /// <summary>Creates the item rows of a for-each step from its list (one statement, when the step starts).</summary>
+    internal sealed record AddItems(string StepId, System.Text.Json.JsonElement List) : RunEffect;
+
+    /// <summary>An item's new values.</summary>
+    internal sealed record SetItem(ItemState Item) : RunEffect;
+
+    /// <summary>
+    /// Follow-up: start the next attempt of item <paramref name="Index"/> of for-each step <paramref name="StepId"/>
+    /// (needs its row and inputs), or with <paramref name="Redeliver"/> send its current attempt again.
+    /// </summary>
+    internal sealed record DispatchItem(string StepId, int Index, bool Redeliver = false) : RunEffect;
+
+    /// <summary>Follow-up: the last item of for-each step <paramref name="StepId"/> ended; its output is assembled once, in order.</summary>
+    internal sealed record CompleteItems(string StepId) : RunEffect;
+
     /// <summary>A timer carrying <paramref name="message"/>.</summary>
     public static Timer<T> Schedule<T>(T message, DateTimeOffset due, Guid token)
         where T : class, IRunMessage => new(message, due, token);

@@ -264,6 +264,13 @@ internal static class StepDecisions
             effects.Add(new RunEffect.RecordEvent(RunEventTypes.StepReady, now, step.StepId, attempt));
         }
 
+        if (planStep.ForEach is not null)
+        {
+            // A for-each step runs on its items (ItemDecisions); the step itself is never sent to a worker.
+            ItemDecisions.Start(effects, run, plan, next, inputs, context);
+            return new RunDecision(effects);
+        }
+
         switch (planStep.Type)
         {
             case StepTypes.Delay:
@@ -424,7 +431,7 @@ internal static class StepDecisions
         return step.Status == StepStatus.Pending && step.PendingNeeds == 0;
     }
 
-    private static void Succeed(List<RunEffect> effects, RunPlan plan, StepState step, JsonElement? output, DateTimeOffset at, DateTimeOffset? attemptStartedAt)
+    internal static void Succeed(List<RunEffect> effects, RunPlan plan, StepState step, JsonElement? output, DateTimeOffset at, DateTimeOffset? attemptStartedAt)
     {
         var done = step with
         {
@@ -443,7 +450,7 @@ internal static class StepDecisions
     }
 
     /// <summary>An attempt failed: retry after the backoff if the policy and the error allow, else the step fails.</summary>
-    private static void FailAttempt(
+    internal static void FailAttempt(
         List<RunEffect> effects, RunFacts run, RunPlan plan, StepState step, StepError error, DateTimeOffset at, string attemptStatus,
         DateTimeOffset? attemptStartedAt, DecisionContext context)
     {

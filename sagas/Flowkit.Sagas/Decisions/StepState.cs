@@ -26,6 +26,18 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
     /// <summary>In a rerun: the run whose result this step reused.</summary>
     public Guid? ReusedFrom { get; init; }
 
+    /// <summary>For a for-each step once started: the number of items (see <see cref="StepRow.ItemCount"/>).</summary>
+    public int? ItemCount { get; init; }
+
+    public int ItemsDispatched { get; init; }
+
+    public int ItemsFinished { get; init; }
+
+    public int ItemsFailed { get; init; }
+
+    /// <summary>For a for-each step: items dispatched and not ended (running, retrying or held by a pause).</summary>
+    public int ItemsInFlight => ItemsDispatched - ItemsFinished;
+
     public StepCounters Counters => new(StepId, Status, PendingNeeds, SucceededNeeds);
 
     public static StepState Of(StepRow row)
@@ -42,6 +54,10 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
             DeadlineAt = row.DeadlineAt,
             AttemptDeliveries = row.AttemptDeliveries,
             ReusedFrom = row.ReusedFrom,
+            ItemCount = row.ItemCount,
+            ItemsDispatched = row.ItemsDispatched,
+            ItemsFinished = row.ItemsFinished,
+            ItemsFailed = row.ItemsFailed,
         };
     }
 
@@ -62,5 +78,9 @@ internal sealed record StepState(string StepId, int Index, StepStatus Status, in
         row.DeadlineAt = DeadlineAt;
         row.AttemptDeliveries = AttemptDeliveries;
         row.ReusedFrom = ReusedFrom;
+        row.ItemCount = ItemCount;
+        row.ItemsDispatched = ItemsDispatched;
+        row.ItemsFinished = ItemsFinished;
+        row.ItemsFailed = ItemsFailed;
     }
 }

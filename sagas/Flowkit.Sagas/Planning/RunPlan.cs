@@ -70,6 +70,21 @@ public sealed record PlanStep(
     /// <summary>Names of the secrets this step's expressions read (<c>secrets.name</c>); the engine sends them sealed.</summary>
     public IReadOnlyList<string> SecretNames { get; init; } = [];
 
+    /// <summary>
+    /// <c>forEach</c>: the template (<c>{{ expr }}</c>) giving the list the step runs over, once per item; null for an
+    /// ordinary step. The engine evaluates it when the step starts (docs/workflow-language.md, for-each).
+    /// </summary>
+    public string? ForEach { get; init; }
+
+    /// <summary>For a for-each step: at most this many items in flight at once (<c>concurrency</c>, default 1).</summary>
+    public int ForEachConcurrency { get; init; } = 1;
+
+    /// <summary>
+    /// For a for-each step: the steps whose outputs its item attempts read (<see cref="References"/> without those
+    /// only <c>forEach</c> reads), so an item's message does not carry the whole list it came from.
+    /// </summary>
+    public IReadOnlyList<string> ItemReferences { get; init; } = [];
+
     /// <summary>Approval, delay and callback wait inside the engine; every other type runs on a worker.</summary>
     public bool RunsOnWorker => Type is not (StepTypes.Approval or StepTypes.Delay or StepTypes.Callback);
 }

@@ -315,14 +315,15 @@ public sealed record StepResponse(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<AttemptResponse> AttemptHistory,
-    Guid? ReusedFrom = null)
+    Guid? ReusedFrom = null,
+    ItemProgress? Items = null)
 {
     internal static StepResponse From(StepRow row, IEnumerable<StepAttemptRow> attempts) =>
         new(row.StepId, row.Status.ToString().ToLowerInvariant(), row.Attempt,
             row.Output is null ? null : JsonSerializer.Deserialize<JsonElement>(row.Output),
             row.Error, row.StartedAt, row.FinishedAt,
             [.. attempts.Select(a => new AttemptResponse(a.Attempt, a.Status, a.DispatchedAt, a.StartedAt, a.FinishedAt, a.Error)), .. InFlight(row)],
-            row.ReusedFrom);
+            row.ReusedFrom, ItemProgress.Of(row));
 
     /// <summary>The attempt under way (its history row is written when it ends).</summary>
     private static IEnumerable<AttemptResponse> InFlight(StepRow row) =>
@@ -347,7 +348,7 @@ public sealed record RunSummary(
 /// One entry of a run's timeline: a lifecycle event (CONTRACT.md section 3) with the fields it carries on the bus.
 /// </summary>
 /// <param name="Sequence">Its position in the timeline (ascending; the stream's event id is the cursor made of it).</param>
-/// <param name="Type">RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped, StepReused, ApprovalRequested, ApprovalDecided, RunPaused, RunResumed, RunSucceeded, RunFailed, RunCancelled (and RunRedriven by the watchdog).</param>
+/// <param name="Type">RunCreated, RunStarted, StepReady, StepStarted, StepSucceeded, StepFailed, StepRetryScheduled, StepSkipped, StepReused, ItemStarted, ItemSucceeded, ItemFailed, ItemRetryScheduled (items of for-each steps; data.item is the index), ApprovalRequested, ApprovalDecided, RunPaused, RunResumed, RunSucceeded, RunFailed, RunCancelled (and RunRedriven by the watchdog).</param>
 /// <param name="RunId">The run.</param>
 /// <param name="Workspace">The run's workspace.</param>
 /// <param name="Workflow">The run's workflow.</param>

@@ -166,6 +166,8 @@ public static class WorkflowSchema
             "message" => String("approval: what the approver is asked."),
             "for" => Described(duration, "delay: how long to wait."),
             "until" => String("delay: an ISO 8601 time with offset, or a template giving one."),
+            "forEach" => String("Runs the step once per item of the list this expression gives, like \"{{ steps.fetch.output.body.items }}\"; item and index in its expressions."),
+            "concurrency" => Integer(1, DefinitionReader.MaxItemConcurrency, "for-each: items in flight at once (default 1)."),
             _ => new JsonObject { ["type"] = "object", ["description"] = "The step type's settings; strings may hold {{ expressions }}." },
         };
 

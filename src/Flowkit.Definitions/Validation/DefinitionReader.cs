@@ -28,16 +28,22 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly string[] ConcurrencyKeys = ["limit"];
     internal static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
+    /// <summary>
+    /// For-each keys, allowed on the step types that run on workers (http, transform, notify, script). Not on
+    /// condition (one branch per run, not per item), approval, delay or callback (one wait each, in the engine).
+    /// </summary>
+    internal static readonly string[] ForEachKeys = ["forEach", "concurrency"];
+
     /// <summary>Keys each step type adds to <see cref="CommonStepKeys"/>.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> TypeKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [StepTypes.Http] = ["with"],
-        [StepTypes.Transform] = ["with"],
+        [StepTypes.Http] = ["with", .. ForEachKeys],
+        [StepTypes.Transform] = ["with", .. ForEachKeys],
         [StepTypes.Condition] = ["if", "then", "else"],
         [StepTypes.Approval] = ["message"],
         [StepTypes.Delay] = ["for", "until"],
-        [StepTypes.Notify] = ["with"],
-        [StepTypes.Script] = ["with"],
+        [StepTypes.Notify] = ["with", .. ForEachKeys],
+        [StepTypes.Script] = ["with", .. ForEachKeys],
         [StepTypes.Callback] = [],
     };
 
@@ -49,6 +55,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly Bounds DelayFor = new(TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
     internal const int MaxAttempts = 100;
     internal const int MaxConcurrency = 10_000;
+
+    /// <summary>The largest <c>concurrency</c> of a for-each step: items in flight of one step at once.</summary>
+    internal const int MaxItemConcurrency = 100;
     internal const int MaxRatePerWindow = 1_000_000;
 
     private static readonly string[] AllStepKeys = CommonStepKeys.Concat(TypeKeys.Values.SelectMany(k => k)).Distinct().ToArray();
@@ -620,6 +629,8 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             }
         }
 
+        ReadForEach(step, settings);
+
         switch (step.Type)
         {
             case StepTypes.Http:
@@ -646,6 +657,37 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             case StepTypes.Callback:
                 ReadCallback(step, settings);
                 break;
+        }
+    }
+
+    /// <summary><c>forEach</c> (an expression giving a list) and <c>concurrency</c> (items at once), on the types that allow them.</summary>
+    private void ReadForEach(StepDraft step, Dictionary<string, Value> settings)
+    {
+        var allowed = step.Type is not null && TypeKeys[step.Type].Contains("forEach", StringComparer.Ordinal);
+        var hasForEach = settings.TryGetValue("forEach", out var forEach);
+        if (hasForEach && allowed && ExpectString(forEach, $"'forEach' of step {step.Name}", out var text))
+        {
+            if (!TemplateText.HasTemplate(text))
+            {
+                Error(forEach.Path, $"'forEach' of step {step.Name} must be an expression giving a list, like forEach: \"{{{{ steps.fetch.output.body.items }}}}\", but it is plain text.");
+            }
+            else if (ScanTemplates(forEach.Element, forEach.Path, step))
+            {
+                step.ForEach = text;
+                step.ForEachPath = forEach.Path;
+            }
+        }
+
+        if (settings.TryGetValue("concurrency", out var concurrency) && allowed)
+        {
+            if (!hasForEach)
+            {
+                Error(concurrency.Path, $"'concurrency' of step {step.Name} says how many items of a for-each step run at once; add forEach, or remove it.");
+            }
+            else if (ReadWholeNumber(concurrency, $"The concurrency of step {step.Name}", 1, MaxItemConcurrency) is { } value)
+            {
+                step.ForEachConcurrency = value;
+            }
         }
     }
 

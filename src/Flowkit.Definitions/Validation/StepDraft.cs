@@ -48,6 +48,15 @@ internal sealed class StepDraft(int index)
 
     public bool ContinueOnError { get; set; }
 
+    /// <summary><c>forEach</c>: the template giving the list the step runs over; null for an ordinary step.</summary>
+    public string? ForEach { get; set; }
+
+    /// <summary>Where <see cref="ForEach"/> is written (its reads are not needed by the item attempts).</summary>
+    public string? ForEachPath { get; set; }
+
+    /// <summary><c>concurrency</c> of a for-each step (default 1).</summary>
+    public int ForEachConcurrency { get; set; } = 1;
+
     /// <summary>How messages name the step: its id in quotes, or its position when it has no usable id.</summary>
     public string Name => Id is null ? $"step {Index + 1}" : $"'{Id}'";
 }

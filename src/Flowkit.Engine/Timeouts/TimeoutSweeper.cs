@@ -61,12 +61,20 @@ internal sealed partial class TimeoutSweeper(
             .Take(options.Value.BatchSize)
             .ToListAsync(cancellationToken);
 
+        // Items of for-each steps keep their deadlines in their own rows (a partial index over running items serves this).
+        var dueItems = await db.StepItems.AsNoTracking()
+            .Where(s => s.Status == Flowkit.Sagas.Planning.StepStatus.Running && s.DeadlineAt != null && s.DeadlineAt <= now)
+            .OrderBy(s => s.DeadlineAt)
+            .Select(s => new { s.RunId, s.StepId, s.Index, s.Attempt, s.DeadlineAt })
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+
         foreach (var stale in _recentlySent.Where(e => now - e.Value > options.Value.ResendAfter).Select(e => e.Key).ToList())
         {
             _recentlySent.Remove(stale);
         }
 
-        if (due.Count == 0)
+        if (due.Count == 0 && dueItems.Count == 0)
         {
             return;
         }
@@ -88,7 +96,21 @@ internal sealed partial class TimeoutSweeper(
                 cancellationToken);
         }
 
-        LogSent(logger, due.Count);
+        foreach (var item in dueItems)
+        {
+            var messageId = TimerTokens.For($"timeout@{item.DeadlineAt!.Value.UtcTicks}", item.RunId, StepKeys.Of(item.StepId, item.Index), item.Attempt);
+            if (!_recentlySent.TryAdd(messageId, now))
+            {
+                continue;
+            }
+
+            await endpoint.Send(
+                new StepTimedOut { RunId = item.RunId, StepId = item.StepId, Item = item.Index, Attempt = item.Attempt, Timestamp = now },
+                Pipe.Execute<SendContext>(c => c.MessageId = messageId),
+                cancellationToken);
+        }
+
+        LogSent(logger, due.Count + dueItems.Count);
     }
 
     [LoggerMessage(2301, LogLevel.Information, "{Count} step attempts passed their deadline; the saga was told")]

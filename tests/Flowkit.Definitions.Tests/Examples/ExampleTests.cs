@@ -77,6 +77,29 @@ public sealed partial class ExampleTests
         output.ToJsonString().Should().Be("""{"count":1,"members":[{"email":"a@example.org","name":"Ada L","subscribed":true}]}""");
     }
 
+    [Fact]
+    public void WelcomeEachCustomer_ForEachStep_RunsPerItemWithItemAndIndex()
+    {
+        var plan = SharedCompiler.Compile(File.ReadAllText(Path.Combine(ExamplesFolder(), "welcome-each-customer.yaml")), DocumentFormat.Yaml).Plan!;
+        var welcome = plan["welcome"];
+        welcome.ForEach.Should().Be("{{ steps.signups.output.body.items }}");
+        welcome.ForEachConcurrency.Should().Be(10);
+        welcome.References.Should().Equal("signups");
+        welcome.ItemReferences.Should().BeEmpty("only forEach reads the list, so an item's message does not carry it");
+        var scope = new ExpressionScope(default, new Dictionary<string, JsonElement>(), new RunInfo(Guid.NewGuid(), "welcome-each-customer", 1, 1))
+        {
+            Globals = new Dictionary<string, JsonElement>
+            {
+                ["item"] = JsonDocument.Parse("""{ "email": "ada@example.org", "name": "Ada" }""").RootElement,
+                ["index"] = JsonDocument.Parse("3").RootElement,
+            },
+        };
+
+        var body = SharedExpressions.EvaluateTemplate(welcome.Spec.GetProperty("with").GetProperty("body"), scope)!;
+
+        body.ToJsonString().Should().Be("""{"name":"Ada","position":3,"to":"ada@example.org"}""", "the stored spec is canonical: keys in order");
+    }
+
     private static string ExamplesFolder()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
