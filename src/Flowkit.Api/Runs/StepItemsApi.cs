@@ -1,3 +1,4 @@
+using Flowkit.Api.Auth;
 using Flowkit.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +14,7 @@ public static class StepItemsApi
     public static IEndpointRouteBuilder MapStepItemsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/runs/{id:guid}/steps/{stepId}/items", ItemsAsync)
+            .RequirePermission(Permission.Read)
             .WithTags("Runs")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
