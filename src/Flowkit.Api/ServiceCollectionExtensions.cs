@@ -34,6 +34,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
         services.TryAddSingleton<Flowkit.Definitions.Subscriptions.SubscriptionReader>();
+        services.TryAddSingleton<Flowkit.Definitions.Connectors.ConnectorReader>();
         services.AddFlowkitLimits();
         services.AddFlowkitSecrets();
 
@@ -66,6 +67,7 @@ public static class ApiServiceCollectionExtensions
         api.MapKeysApi();
         api.MapSecretsApi();
         api.MapSubscriptionsApi();
+        Flowkit.Api.Connectors.ConnectorsApi.MapConnectorsApi(api);
 
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();
