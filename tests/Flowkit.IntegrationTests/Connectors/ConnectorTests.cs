@@ -207,9 +207,9 @@ public sealed class ConnectorTests(FlowkitFixture flowkit)
         var (client, _) = await flowkit.NewWorkspaceClientAsync("conn-oauth");
         api.Secret = $"client-{Guid.NewGuid():N}";
         (await client.SendAsync(HttpMethod.Put, "/api/v1/secrets/client_secret", JsonSerializer.Serialize(new { value = api.Secret }))).Status.Should().Be(HttpStatusCode.NoContent);
-        (await client.PutYamlAsync("/api/v1/connectors/guarded", $$"""
-            baseUrl: {{api.Url("")}}
-            auth: { type: oauth2, tokenUrl: "{{api.Url("/oauth/token")}}", clientId: flowkit-client, clientSecret: "{{ secrets.client_secret }}" }
+        (await client.PutYamlAsync("/api/v1/connectors/guarded", $$$"""
+            baseUrl: {{{api.Url("")}}}
+            auth: { type: oauth2, tokenUrl: "{{{api.Url("/oauth/token")}}}", clientId: flowkit-client, clientSecret: "{{ secrets.client_secret }}" }
             actions:
               call: { method: GET, path: /auth/oauth }
             """)).Status.Should().Be(HttpStatusCode.OK);
@@ -234,6 +234,7 @@ public sealed class ConnectorTests(FlowkitFixture flowkit)
     {
         await using var api = await ConnectorTargets.StartAsync();
         var (client, _) = await flowkit.NewWorkspaceClientAsync("conn-runtime");
+        (await client.SendAsync(HttpMethod.Put, "/api/v1/secrets/github_token", JsonSerializer.Serialize(new { value = "unused-token" }))).Status.Should().Be(HttpStatusCode.NoContent);
         (await client.PutYamlAsync("/api/v1/connectors/github", Example("github.yaml", api.Url("")))).Status.Should().Be(HttpStatusCode.OK);
         var name = Api.UniqueName("late");
         (await client.PostYamlAsync("/api/v1/workflows", $$$"""
@@ -271,7 +272,7 @@ public sealed class ConnectorTests(FlowkitFixture flowkit)
             put.Status.Should().Be(HttpStatusCode.OK, put.Text);
         }
 
-        var workflow = await client.PostYamlAsync("/api/v1/workflows", File.ReadAllText(Path.Combine(ServiceEndpoints.RepositoryRoot(), "examples", "connectors", "support-ticket-triage.yaml")));
+        var workflow = await client.PostYamlAsync("/api/v1/workflows", await File.ReadAllTextAsync(Path.Combine(ServiceEndpoints.RepositoryRoot(), "examples", "connectors", "support-ticket-triage.yaml"), TestContext.Current.CancellationToken));
         workflow.Status.Should().Be(HttpStatusCode.Created, workflow.Text);
         var name = Api.UniqueName("notion-ai");
         (await client.PostYamlAsync("/api/v1/workflows", $$$"""
