@@ -6,7 +6,7 @@ namespace Flowkit.Contracts;
 /// </summary>
 public static class StepQueues
 {
-    /// <summary>Outbound HTTP calls: slow, I/O bound.</summary>
+    /// <summary>Outbound HTTP calls (http and connector steps): slow, I/O bound.</summary>
     public const string Http = "flowkit-steps-http";
 
     /// <summary>Slack-compatible notifications.</summary>
@@ -24,7 +24,7 @@ public static class StepQueues
     /// <summary>The queue a step type is sent to.</summary>
     public static string For(string stepType) => stepType switch
     {
-        "http" => Http,
+        "http" or "connector" => Http,
         "notify" => Notify,
         "script" => Script,
         _ => Core,

@@ -36,6 +36,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExpressionEngine(sp.GetRequiredService<IOptions<ExpressionOptions>>().Value));
         services.TryAddSingleton<DefinitionCompiler>();
         services.TryAddSingleton<Flowkit.Definitions.Subscriptions.SubscriptionReader>();
+        services.TryAddSingleton<Flowkit.Definitions.Connectors.ConnectorReader>();
         services.AddFlowkitLimits();
         services.AddFlowkitSecrets();
 
@@ -70,6 +71,7 @@ public static class ApiServiceCollectionExtensions
         api.MapSecretsApi();
         api.MapSubscriptionsApi();
         api.MapAuditApi();
+        Flowkit.Api.Connectors.ConnectorsApi.MapConnectorsApi(api);
 
         // Anonymous: webhooks carry their own signatures (CONTRACT.md section 2).
         routes.MapHooksApi();

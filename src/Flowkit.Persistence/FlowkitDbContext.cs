@@ -52,6 +52,10 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
     public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
     public DbSet<Callbacks.CallbackRow> Callbacks => Set<Callbacks.CallbackRow>();
 
+    public DbSet<Connectors.ConnectorRow> Connectors => Set<Connectors.ConnectorRow>();
+
+    public DbSet<Connectors.ConnectorVersionRow> ConnectorVersions => Set<Connectors.ConnectorVersionRow>();
+
     private DateTimeOffset? _outboxDue;
 
     /// <summary>Remembers that this unit of work wrote an outbox row due at <paramref name="due"/>.</summary>
@@ -205,6 +209,8 @@ public sealed class FlowkitDbContext(DbContextOptions<FlowkitDbContext> options)
         modelBuilder.ApplyConfiguration(new Audit.AuditEntryRowConfiguration());
         modelBuilder.ApplyConfiguration(new SubscriptionRowConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryRowConfiguration());
+        modelBuilder.ApplyConfiguration(new Connectors.ConnectorRowConfiguration());
+        modelBuilder.ApplyConfiguration(new Connectors.ConnectorVersionRowConfiguration());
         modelBuilder.Entity<Callbacks.CallbackRow>(e =>
         {
             e.ToTable("run_callbacks");

@@ -42,6 +42,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddStepExecutor<HttpStep>();
         services.AddStepExecutor<NotifyStep>();
         services.AddStepExecutor<ScriptStep>();
+        services.TryAddSingleton<Flowkit.Worker.Steps.Connector.OAuthTokens>();
+        services.AddStepExecutor<Flowkit.Worker.Steps.Connector.ConnectorStep>();
         return services;
     }
 

@@ -74,8 +74,11 @@ public sealed class ApiContractTests(FlowkitFixture flowkit)
                 responses.TryGetProperty("401", out _).Should().BeTrue($"{method} {path} documents 401");
                 responses.TryGetProperty("400", out var badRequest).Should().BeTrue($"{method} {path} documents 400");
                 badRequest.GetProperty("content").TryGetProperty("application/problem+json", out _).Should().BeTrue($"{method} {path}: errors are problem details");
-                // A path naming an existing resource documents 404; a PUT that creates or replaces it (secrets, subscriptions) does not.
-                var upsert = method == "PUT" && (path.StartsWith("/api/v1/secrets/", StringComparison.Ordinal) || path.StartsWith("/api/v1/subscriptions/", StringComparison.Ordinal));
+                // A path naming an existing resource documents 404; a PUT that creates or replaces it (secrets, subscriptions,
+                // connectors) does not, nor does a connector's import, which creates it too.
+                var upsert = (method == "PUT" && (path.StartsWith("/api/v1/secrets/", StringComparison.Ordinal) || path.StartsWith("/api/v1/subscriptions/", StringComparison.Ordinal)
+                        || path.StartsWith("/api/v1/connectors/", StringComparison.Ordinal)))
+                    || (method == "POST" && path == "/api/v1/connectors/{name}/import");
                 if (path.Contains('{', StringComparison.Ordinal) && !upsert)
                 {
                     responses.TryGetProperty("404", out _).Should().BeTrue($"{method} {path} names a resource, so documents 404");

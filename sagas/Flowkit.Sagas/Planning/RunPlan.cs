@@ -129,5 +129,8 @@ public static class StepTypes
     /// <summary>Waits for an external system to POST to the step's one-time URL (CONTRACT.md section 4).</summary>
     public const string Callback = "callback";
 
-    public static IReadOnlyList<string> All { get; } = [Http, Transform, Condition, Approval, Delay, Notify, Script, Callback];
+    /// <summary>Calls an action of a registered connector (CONTRACT.md section 4), through the same HTTP machinery as <see cref="Http"/>.</summary>
+    public const string Connector = "connector";
+
+    public static IReadOnlyList<string> All { get; } = [Http, Transform, Condition, Approval, Delay, Notify, Script, Callback, Connector];
 }

@@ -17,7 +17,7 @@ namespace Flowkit.Api.Workflows;
 internal static partial class WorkflowValidationApi
 {
     internal static async Task<Results<Ok<ValidationResponse>, ProblemHttpResult>> ValidateAsync(
-        HttpRequest request, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, CancellationToken cancellationToken)
+        HttpRequest request, DefinitionCompiler compiler, IOptions<DefinitionLimits> limits, Persistence.FlowkitDbContext db, CancellationToken cancellationToken)
     {
         var format = WorkflowsApi.FormatOf(request.ContentType);
         if (format is null)
@@ -33,6 +33,7 @@ internal static partial class WorkflowValidationApi
         }
 
         var compilation = compiler.Compile(source, format.Value, limits.Value, cancellationToken);
+        compilation = await Connectors.ConnectorBinder.BindAsync(db, Workspaces.Of(request.HttpContext), compilation, cancellationToken);
         if (!compilation.IsValid)
         {
             var lines = SourceLines.Map(source);

@@ -97,7 +97,7 @@ public static class WorkflowsApi
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
+        var read = await ReadDefinitionAsync(request, compiler, limits.Value, db, cancellationToken);
         if (read.Problem is not null)
         {
             return read.Problem;
@@ -158,7 +158,7 @@ public static class WorkflowsApi
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var read = await ReadDefinitionAsync(request, compiler, limits.Value, cancellationToken);
+        var read = await ReadDefinitionAsync(request, compiler, limits.Value, db, cancellationToken);
         if (read.Problem is not null)
         {
             return read.Problem;
@@ -317,7 +317,7 @@ public static class WorkflowsApi
     /// Reads and compiles the body under <paramref name="limits"/>. <paramref name="cancellationToken"/> is the
     /// request's: when the client goes away, reading and validating stop with it.
     /// </summary>
-    private static async Task<DefinitionRead> ReadDefinitionAsync(HttpRequest request, DefinitionCompiler compiler, DefinitionLimits limits, CancellationToken cancellationToken)
+    private static async Task<DefinitionRead> ReadDefinitionAsync(HttpRequest request, DefinitionCompiler compiler, DefinitionLimits limits, FlowkitDbContext db, CancellationToken cancellationToken)
     {
         var format = FormatOf(request.ContentType);
         if (format is null)
@@ -333,6 +333,9 @@ public static class WorkflowsApi
         }
 
         var compilation = compiler.Compile(source, format.Value, limits, cancellationToken);
+
+        // Connector steps are checked against the workspace's connectors and pinned to the version they run.
+        compilation = await Connectors.ConnectorBinder.BindAsync(db, Workspaces.Of(request.HttpContext), compilation, cancellationToken);
         return compilation.IsValid
             ? new DefinitionRead(null, compilation, source, format.Value)
             : new DefinitionRead(Problems.Problems.Validation($"The definition has {compilation.Errors.Count} problem(s).", compilation.Errors), null, "", default);

@@ -111,7 +111,7 @@ public static class WorkflowSchema
             "maxDelay" => Described(duration, "Longest wait between attempts."),
             "on" => new JsonObject
             {
-                ["description"] = "http steps: which failures are retried (default [5xx, 429, timeout, network]).",
+                ["description"] = "http and connector steps: which failures are retried (default [5xx, 429, timeout, network]).",
                 ["type"] = "array",
                 ["items"] = new JsonObject
                 {
@@ -139,18 +139,28 @@ public static class WorkflowSchema
             },
             [StepTypes.Notify] = key => String(key == "url" ? "Slack-compatible incoming-webhook address." : "The message."),
             [StepTypes.Script] = _ => String("JavaScript whose return value is the output; gets input and steps."),
+            [StepTypes.Connector] = key => key switch
+            {
+                "connector" => String("The name of a registered connector (PUT /api/v1/connectors/{name})."),
+                "action" => String("One of the connector's actions."),
+                "version" => Integer(1, int.MaxValue, "A connector version to use; without it, the latest when the workflow is saved."),
+                "params" => new JsonObject { ["type"] = "object", ["description"] = "The action's parameters, checked against its schema; strings may hold {{ expressions }}." },
+                _ => new JsonObject { ["type"] = "object", ["description"] = "Written by Flowkit when the workflow is saved: the connector version the step runs." },
+            },
         };
         var required = new Dictionary<string, string[]>(StringComparer.Ordinal)
         {
             [StepTypes.Http] = ["url"],
             [StepTypes.Notify] = ["url", "text"],
             [StepTypes.Script] = ["code"],
+            [StepTypes.Connector] = ["connector", "action"],
         };
         var withKeys = new Dictionary<string, string[]>(StringComparer.Ordinal)
         {
             [StepTypes.Http] = DefinitionReader.HttpWithKeys,
             [StepTypes.Notify] = DefinitionReader.NotifyWithKeys,
             [StepTypes.Script] = DefinitionReader.ScriptWithKeys,
+            [StepTypes.Connector] = DefinitionReader.ConnectorWithKeys,
         };
 
         JsonNode Field(string key) => key switch

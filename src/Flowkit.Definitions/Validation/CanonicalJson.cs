@@ -30,6 +30,7 @@ internal static class CanonicalJson
         [StepTypes.Http] = new Shape(DefinitionReader.HttpWithKeys),
         [StepTypes.Notify] = new Shape(DefinitionReader.NotifyWithKeys),
         [StepTypes.Script] = new Shape(DefinitionReader.ScriptWithKeys),
+        [StepTypes.Connector] = new Shape(DefinitionReader.ConnectorWithKeys),
     };
 
     private static readonly JsonWriterOptions WriterOptions = new()

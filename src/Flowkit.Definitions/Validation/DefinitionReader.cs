@@ -18,6 +18,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     internal static readonly string[] HttpWithKeys = ["method", "url", "headers", "body", "expectedStatuses"];
     internal static readonly string[] NotifyWithKeys = ["url", "text"];
     internal static readonly string[] ScriptWithKeys = ["code"];
+
+    /// <summary><c>resolved</c> is written by Flowkit when the workflow is saved (Connectors/ConnectorBinding.cs); what a user writes there is replaced.</summary>
+    internal static readonly string[] ConnectorWithKeys = ["connector", "action", "version", "params", "resolved"];
     internal static readonly string[] WebhookKeys = ["key", "secret", "dedupe", "limit", "overflow", "signature", "respond", "respondTimeout"];
     internal static readonly string[] RespondModes = ["accepted", "result"];
     internal static readonly string[] CronKeys = ["expression", "timezone", "misfire", "misfireLimit"];
@@ -45,6 +48,7 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         [StepTypes.Notify] = ["with", .. ForEachKeys],
         [StepTypes.Script] = ["with", .. ForEachKeys],
         [StepTypes.Callback] = [],
+        [StepTypes.Connector] = ["with"],
     };
 
     internal static readonly Bounds StepTimeout = new(TimeSpan.FromSeconds(1), TimeSpan.FromDays(30));
@@ -657,6 +661,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
             case StepTypes.Callback:
                 ReadCallback(step, settings);
                 break;
+            case StepTypes.Connector:
+                ReadConnector(step, settings);
+                break;
         }
     }
 
@@ -751,6 +758,59 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
         }
 
         ScanTemplates(with.Element, with.Path, step);
+        step.With = with.Element;
+    }
+
+    /// <summary>
+    /// <c>connector</c>: <c>with: {connector, action, params?, version?}</c>. Only the shape is checked here; whether the
+    /// connector and action exist and the params fit the action's schema is checked against the stored connector when
+    /// the workflow is saved (Connectors/ConnectorBinding.cs).
+    /// </summary>
+    private void ReadConnector(StepDraft step, Dictionary<string, Value> settings)
+    {
+        if (!RequireWith(step, settings, "a connector step names a connector and one of its actions, like with: { connector: github, action: create_issue, params: { title: Hello } }", out var with))
+        {
+            return;
+        }
+
+        var fields = Properties(with.Element, with.Path, ConnectorWithKeys,
+            key => $"Step {step.Name}: unknown connector setting '{key}'. Allowed in 'with': connector, action, params, version.{_problems.DidYouMean(key, ConnectorWithKeys)}");
+        if (!fields.TryGetValue("connector", out var connector))
+        {
+            Error(JsonPath.Property(with.Path, "connector"), $"Step {step.Name} needs 'connector': the name of a registered connector, like github.");
+        }
+        else if (ExpectString(connector, "The connector", out var name) && !NamePattern().IsMatch(name))
+        {
+            Error(connector.Path, $"'{name}' is not a connector name: 1 to 64 lowercase letters, digits and dashes, like github.");
+        }
+
+        if (!fields.TryGetValue("action", out var action))
+        {
+            Error(JsonPath.Property(with.Path, "action"), $"Step {step.Name} needs 'action': one of the connector's actions, like create_issue.");
+        }
+        else
+        {
+            ExpectString(action, "The action", out _);
+        }
+
+        if (fields.TryGetValue("version", out var version))
+        {
+            ReadWholeNumber(version, "The connector version", 1, int.MaxValue);
+        }
+
+        if (fields.TryGetValue("params", out var parameters))
+        {
+            if (ExpectObject(parameters, "'params'", "name: value pairs, like { title: Hello }"))
+            {
+                ScanTemplates(parameters.Element, parameters.Path, step);
+            }
+        }
+
+        if (fields.TryGetValue("resolved", out var resolved) && resolved.Element.ValueKind != JsonValueKind.Object)
+        {
+            Error(resolved.Path, "'resolved' is written by Flowkit when the workflow is saved; remove it.");
+        }
+
         step.With = with.Element;
     }
 
@@ -1046,9 +1106,9 @@ internal sealed partial class DefinitionReader(ExpressionEngine expressions, Pro
     private List<string>? ReadRetryOn(Value on, StepDraft step)
     {
         const string Example = "like on: [5xx, 429, timeout, network]";
-        if (step.Type is { } type && type != StepTypes.Http)
+        if (step.Type is { } type && type is not (StepTypes.Http or StepTypes.Connector))
         {
-            Error(on.Path, $"'retry.on' says which failures of an http step are retried; step {step.Name} is a {type} step, whose failures are retried as far as its attempts go. Remove 'on'.");
+            Error(on.Path, $"'retry.on' says which failures of an http or connector step are retried; step {step.Name} is a {type} step, whose failures are retried as far as its attempts go. Remove 'on'.");
             return null;
         }
 

@@ -30,29 +30,8 @@ internal sealed class HttpStep(ExpressionEngine expressions, OutboundHttp http, 
         var timeout = command.Deadline is null ? options.Value.Timeout : (TimeSpan?)null;
         var response = await http.SendAsync(outbound, command.IdempotencyKey, timeout, secrets, cancellationToken);
 
-        if (!response.IsSuccessStatus && !ExpectedStatuses(with["expectedStatuses"]).Contains(response.Status))
-        {
-            var hint = response.IsRetryableStatus ? string.Empty : " List it in expectedStatuses if it is an answer the workflow handles.";
-            var excerpt = response.Excerpt();
-            throw new StepFailedException(
-                $"{response.Description} answered {response.Status} {response.Reason}{(excerpt.Length > 0 ? $": {excerpt}" : string.Empty)}.{hint}",
-                response.IsRetryableStatus,
-                "http_status",
-                response.Status);
-        }
-
-        var headers = new JsonObject();
-        foreach (var (name, value) in response.Headers)
-        {
-            headers[name] = value;
-        }
-
-        return new JsonObject
-        {
-            ["status"] = response.Status,
-            ["headers"] = headers,
-            ["body"] = ParseBody(response),
-        };
+        HttpAnswers.EnsureSuccess(response, ExpectedStatuses(with["expectedStatuses"]));
+        return HttpAnswers.Output(response);
     }
 
     private static List<KeyValuePair<string, string>> Headers(JsonNode? node)
@@ -106,32 +85,4 @@ internal sealed class HttpStep(ExpressionEngine expressions, OutboundHttp http, 
 
         return statuses;
     }
-
-    private static JsonNode? ParseBody(OutboundResponse response)
-    {
-        if (response.Body.Length == 0)
-        {
-            return null;
-        }
-
-        if (IsJson(response.MediaType))
-        {
-            try
-            {
-                return JsonNode.Parse(response.Body);
-            }
-            catch (JsonException)
-            {
-                // Said JSON but is not: keep the text so the workflow can still see what came back.
-            }
-        }
-
-        return JsonValue.Create(response.BodyText());
-    }
-
-    private static bool IsJson(string? mediaType) =>
-        mediaType is not null
-        && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.Equals("text/json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 }
