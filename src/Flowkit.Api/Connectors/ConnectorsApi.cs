@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Flowkit.Api.Audit;
+using Flowkit.Api.Auth;
 using Flowkit.Api.Limits;
 using Flowkit.Api.Workflows;
 using Flowkit.Definitions;
@@ -28,6 +30,7 @@ public static class ConnectorsApi
     {
         var group = routes.MapGroup("/api/v1/connectors").WithTags("Connectors");
         group.MapPut("/{name}", PutAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("PutConnector")
             .Accepts<ConnectorDocument>("application/json", "application/yaml")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -37,6 +40,7 @@ public static class ConnectorsApi
             .WithDescription("Body {baseUrl, auth?, headers?, actions: {name: {method, path, params, query?, output?, description?}}} as YAML or JSON. "
                 + "200 {name, version, created, changed}. 422 lists every problem with its path; nothing is stored then.");
         group.MapPost("/{name}/import", ImportAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("ImportConnector")
             .Accepts<JsonElement>("application/json", "application/yaml")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -46,14 +50,17 @@ public static class ConnectorsApi
             .WithDescription("Stored as PUT stores (a new version when it differs). baseUrl overrides the document's first server. "
                 + "200 {name, version, created, changed, actions, notes}; notes say what was not carried over.");
         group.MapGet("/", ListAsync)
+            .RequirePermission(Permission.Read)
             .WithName("ListConnectors")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The workspace's connectors by name, each with its latest document; page with limit and cursor.");
         group.MapGet("/{name}", GetAsync)
+            .RequirePermission(Permission.Read)
             .WithName("GetConnector")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A connector with its latest document, or with ?version=n that version's.");
         group.MapDelete("/{name}", DeleteAsync)
+            .RequirePermission(Permission.Edit)
             .WithName("DeleteConnector")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a connector: workflows can no longer be saved with it; workflows already saved keep the version they pinned. A PUT brings it back as the next version.");
@@ -61,7 +68,7 @@ public static class ConnectorsApi
     }
 
     internal static async Task<Results<Ok<PutConnectorResponse>, ProblemHttpResult>> PutAsync(
-        string name, HttpRequest request, FlowkitDbContext db, ConnectorReader reader, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpRequest request, FlowkitDbContext db, ConnectorReader reader, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (problem, text, format) = await ReadBodyAsync(name, request, "connector", cancellationToken);
         if (problem is not null)
@@ -75,12 +82,12 @@ public static class ConnectorsApi
             return Problems.Problems.Validation($"The connector has {reading.Errors.Count} problem(s).", reading.Errors);
         }
 
-        var saved = await SaveAsync(db, request.HttpContext, name, reading.CanonicalJson!, text!, format == DocumentFormat.Yaml ? "yaml" : "json", time, cancellationToken);
+        var saved = await SaveAsync(db, audit, request.HttpContext, name, reading.CanonicalJson!, text!, format == DocumentFormat.Yaml ? "yaml" : "json", time, cancellationToken);
         return saved.Problem is not null ? saved.Problem : TypedResults.Ok(saved.Response!);
     }
 
     internal static async Task<Results<Ok<ImportConnectorResponse>, ProblemHttpResult>> ImportAsync(
-        string name, string? baseUrl, HttpRequest request, FlowkitDbContext db, ConnectorReader reader, TimeProvider time, CancellationToken cancellationToken)
+        string name, string? baseUrl, HttpRequest request, FlowkitDbContext db, ConnectorReader reader, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (problem, text, format) = await ReadBodyAsync(name, request, "OpenAPI document", cancellationToken);
         if (problem is not null)
@@ -106,7 +113,7 @@ public static class ConnectorsApi
             return Problems.Problems.Validation($"The connector made from the OpenAPI document has {reading.Errors.Count} problem(s).", reading.Errors);
         }
 
-        var saved = await SaveAsync(db, request.HttpContext, name, reading.CanonicalJson!, text!, format == DocumentFormat.Yaml ? "openapi-yaml" : "openapi-json", time, cancellationToken);
+        var saved = await SaveAsync(db, audit, request.HttpContext, name, reading.CanonicalJson!, text!, format == DocumentFormat.Yaml ? "openapi-yaml" : "openapi-json", time, cancellationToken);
         if (saved.Problem is not null)
         {
             return saved.Problem;
@@ -164,14 +171,25 @@ public static class ConnectorsApi
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string name, HttpContext context, FlowkitDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpContext context, FlowkitDbContext db, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var deleted = await db.Connectors
-            .Where(c => c.Workspace == workspace && c.Name == name && c.DeletedAt == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.DeletedAt, now).SetProperty(c => c.UpdatedAt, now), cancellationToken);
-        return deleted > 0 ? TypedResults.NoContent() : NotFound(name);
+            .FromSql($"UPDATE connectors SET deleted_at = {now}, updated_at = {now} WHERE workspace = {workspace} AND name = {name} AND deleted_at IS NULL RETURNING *")
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        if (deleted.Count == 0)
+        {
+            return NotFound(name);
+        }
+
+        // The entry commits with the deletion, or neither does.
+        audit.Record(context, AuditActions.ConnectorDelete, $"connector/{name}", new { version = deleted[0].LatestVersion });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+        return TypedResults.NoContent();
     }
 
     private static async Task<(ProblemHttpResult? Problem, string? Text, DocumentFormat Format)> ReadBodyAsync(
@@ -204,7 +222,7 @@ public static class ConnectorsApi
     }
 
     private static async Task<(ProblemHttpResult? Problem, PutConnectorResponse? Response)> SaveAsync(
-        FlowkitDbContext db, HttpContext context, string name, string canonical, string source, string sourceFormat, TimeProvider time, CancellationToken cancellationToken)
+        FlowkitDbContext db, AuditLog audit, HttpContext context, string name, string canonical, string source, string sourceFormat, TimeProvider time, CancellationToken cancellationToken)
     {
         var workspace = Workspaces.Of(context);
         var caller = Workspaces.Caller(context);
@@ -230,6 +248,7 @@ public static class ConnectorsApi
             };
             db.Connectors.Add(row);
             db.ConnectorVersions.Add(NewVersion(row, 1, canonical, source, sourceFormat, now, caller));
+            audit.Record(context, AuditActions.ConnectorPut, $"connector/{name}", after: AuditDocument(1, canonical));
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -255,15 +274,21 @@ public static class ConnectorsApi
             return (null, new PutConnectorResponse(name, row.LatestVersion, Created: false, Changed: false));
         }
 
+        var before = revived ? null : AuditDocument(row.LatestVersion, latest);
         row.LatestVersion++;
         row.Description = description;
         row.DeletedAt = null;
         row.UpdatedAt = now;
         db.ConnectorVersions.Add(NewVersion(row, row.LatestVersion, canonical, source, sourceFormat, now, caller));
+        audit.Record(context, AuditActions.ConnectorPut, $"connector/{name}", before, AuditDocument(row.LatestVersion, canonical));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return (null, new PutConnectorResponse(name, row.LatestVersion, Created: revived, Changed: true));
     }
+
+    /// <summary>A connector as its audit entries show it: version and document (which names secrets, never holds their values).</summary>
+    private static object AuditDocument(int version, string document) =>
+        new { version, document = JsonSerializer.Deserialize<JsonElement>(document) };
 
     private static ConnectorVersionRow NewVersion(ConnectorRow row, int version, string canonical, string source, string format, DateTimeOffset now, string caller) => new()
     {

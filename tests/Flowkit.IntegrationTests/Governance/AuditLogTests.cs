@@ -148,6 +148,28 @@ public sealed class AuditLogTests(FlowkitFixture flowkit)
     }
 
     [Fact]
+    public async Task Connector_PutChangedAndDeleted_RecordsBeforeAndAfterDocuments()
+    {
+        var (admin, _, _, _) = await flowkit.NewAdminAsync("auditconn");
+        const string first = """{"baseUrl": "http://127.0.0.1:9", "actions": {"ping": {"method": "GET", "path": "/ping", "params": {"type": "object"}}}}""";
+        const string second = """{"baseUrl": "http://127.0.0.1:9", "actions": {"pong": {"method": "GET", "path": "/pong", "params": {"type": "object"}}}}""";
+
+        (await admin.SendAsync(HttpMethod.Put, "/api/v1/connectors/tracker", first)).Status.Should().Be(HttpStatusCode.OK);
+        (await admin.SendAsync(HttpMethod.Put, "/api/v1/connectors/tracker", first)).Status.Should().Be(HttpStatusCode.OK);
+        (await admin.SendAsync(HttpMethod.Put, "/api/v1/connectors/tracker", second)).Status.Should().Be(HttpStatusCode.OK);
+        (await admin.RemoveAsync("/api/v1/connectors/tracker")).Status.Should().Be(HttpStatusCode.NoContent);
+
+        var entries = await admin.AuditAsync("target=connector/tracker");
+
+        entries.Select(e => e.GetProperty("action").GetString()).Should().Equal("connector.delete", "connector.put", "connector.put");
+        entries[2].GetProperty("before").ValueKind.Should().Be(JsonValueKind.Null);
+        entries[2].GetProperty("after").GetProperty("version").GetInt32().Should().Be(1);
+        entries[1].GetProperty("before").GetProperty("document").GetRawText().Should().Contain("/ping");
+        entries[1].GetProperty("after").GetProperty("document").GetRawText().Should().Contain("/pong");
+        entries[0].GetProperty("before").GetProperty("version").GetInt32().Should().Be(2);
+    }
+
+    [Fact]
     public async Task Audit_FiltersAndCursor_PageEveryMatchingEntryOnceNewestFirst()
     {
         var (admin, _, adminId, adminName) = await flowkit.NewAdminAsync("auditpage");
