@@ -99,28 +99,7 @@ internal static class ItemDecisions
         var startBy = now + StepDecisions.DeliveryWindow(context, next.AttemptDeliveries);
         var deadline = startBy + attemptTimeout;
         effects.Add(new RunEffect.SetItem(next with { DeadlineAt = deadline }));
-        effects.Add(new RunEffect.SendWork(StepQueues.For(planStep.Type), new ExecuteStep
-        {
-            RunId = run.RunId,
-            StepId = planStep.Id,
-            Attempt = attempt,
-            Item = item.Index,
-            ItemValue = JsonSerializer.Deserialize<JsonElement>(item.Value),
-            StepType = planStep.Type,
-            Spec = planStep.Spec,
-            Input = JsonSerializer.Deserialize<JsonElement>(run.Input),
-            StepOutputs = inputs.Outputs,
-            SealedSecrets = inputs.SealedSecrets,
-            CallbackUrls = inputs.CallbackUrls,
-            Workspace = run.Workspace,
-            Workflow = run.Workflow,
-            Version = run.Version,
-            Deadline = deadline,
-            Timeout = attemptTimeout,
-            StartBy = startBy,
-            Delivery = next.AttemptDeliveries,
-            Timestamp = now,
-        }));
+        effects.Add(StepDecisions.Work(run, planStep, attempt, inputs, now, startBy, attemptTimeout, next.AttemptDeliveries, item.Index, JsonSerializer.Deserialize<JsonElement>(item.Value)));
         return new RunDecision(effects);
     }
 

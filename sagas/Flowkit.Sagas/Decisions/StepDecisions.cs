@@ -343,26 +343,7 @@ internal static class StepDecisions
                 var startBy = now + DeliveryWindow(context, next.AttemptDeliveries);
                 var deadline = startBy + attemptTimeout;
                 effects.Add(new RunEffect.SetStep(next with { DeadlineAt = deadline }));
-                effects.Add(new RunEffect.SendWork(StepQueues.For(planStep.Type), new ExecuteStep
-                {
-                    RunId = run.RunId,
-                    StepId = planStep.Id,
-                    Attempt = attempt,
-                    StepType = planStep.Type,
-                    Spec = planStep.Spec,
-                    Input = JsonSerializer.Deserialize<JsonElement>(run.Input),
-                    StepOutputs = inputs.Outputs,
-                    SealedSecrets = inputs.SealedSecrets,
-                    CallbackUrls = inputs.CallbackUrls,
-                    Workspace = run.Workspace,
-                    Workflow = run.Workflow,
-                    Version = run.Version,
-                    Deadline = deadline,
-                    Timeout = attemptTimeout,
-                    StartBy = startBy,
-                    Delivery = next.AttemptDeliveries,
-                    Timestamp = now,
-                }));
+                effects.Add(Work(run, planStep, attempt, inputs, now, startBy, attemptTimeout, next.AttemptDeliveries));
                 break;
         }
 
@@ -406,6 +387,36 @@ internal static class StepDecisions
         effects.AddRange(propagation.Skipped.Select(id => new RunEffect.Propagate(id, SourceOutcome.Skipped, null)));
         return new RunDecision(effects);
     }
+
+    /// <summary>
+    /// The <c>ExecuteStep</c> of one attempt (of a step, or of one for-each item when <paramref name="item"/> is given),
+    /// sent to its type's queue: the one place that says what a worker receives.
+    /// </summary>
+    internal static RunEffect.SendWork Work(
+        RunFacts run, PlanStep planStep, int attempt, DispatchInputs inputs, DateTimeOffset now, DateTimeOffset startBy, TimeSpan timeout, int delivery,
+        int? item = null, JsonElement? itemValue = null) =>
+        new(StepQueues.For(planStep.Type), new ExecuteStep
+        {
+            RunId = run.RunId,
+            StepId = planStep.Id,
+            Attempt = attempt,
+            Item = item,
+            ItemValue = itemValue,
+            StepType = planStep.Type,
+            Spec = planStep.Spec,
+            Input = JsonSerializer.Deserialize<JsonElement>(run.Input),
+            StepOutputs = inputs.Outputs,
+            SealedSecrets = inputs.SealedSecrets,
+            CallbackUrls = inputs.CallbackUrls,
+            Workspace = run.Workspace,
+            Workflow = run.Workflow,
+            Version = run.Version,
+            Deadline = startBy + timeout,
+            Timeout = timeout,
+            StartBy = startBy,
+            Delivery = delivery,
+            Timestamp = now,
+        });
 
     /// <summary>The delivery window of an attempt's <paramref name="delivery"/>-th sending: the first window, doubled each time.</summary>
     public static TimeSpan DeliveryWindow(DecisionContext context, int delivery)
